@@ -1,0 +1,33 @@
+# rpool is header-only: this Makefile builds and runs its tests, examples
+# and benchmarks. Each area keeps its rules in a fragment next to its code
+# (test/*.mk, examples/*.mk, bench/*.mk), included below.
+#
+#   make test                 build and run every test (CC=clang works too)
+#   make run                  build and run the game example
+#   make clean
+
+BUILD   ?= build
+OPT     ?= -O2 -g
+STD     ?= -std=c11
+WARN    := -Wall -Wextra -Wpedantic -Werror
+CPPFLAGS += -I.
+CFLAGS  += $(STD) $(WARN) $(OPT) -pthread
+LDLIBS  += -pthread
+HEADERS := rpool.h rpool_impl.h
+
+# Programs `make test` runs, in order; every fragment appends to it. Each
+# prints "N passed, M failed" last, or counts as one test by exit status.
+TEST_PROGS :=
+
+.PHONY: all test clean
+all: tests
+
+include $(sort $(wildcard test/*.mk examples/*.mk bench/*.mk))
+
+tests: $(TEST_PROGS)
+
+test: $(TEST_PROGS)
+	@sh test/run.sh $(TEST_PROGS)
+
+clean:
+	rm -rf $(BUILD)

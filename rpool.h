@@ -1,0 +1,384 @@
+/* rpool.h - typed object pools with versioned handles. Header-only C11.
+ *
+ * ======================================================================
+ * What it is
+ * ======================================================================
+ *
+ * One pool per struct type, shared by every thread. Objects are addressed
+ * by a dense id in O(1) and handed out as 64-bit handles carrying a
+ * version, so a handle to an object that was released (and maybe reused)
+ * is refused instead of touching somebody else's object. Each thread keeps
+ * a cache of free ids; the pool's lock is taken about once per 256
+ * operations. Memory is never returned to malloc while the pool lives:
+ * objects of one type reuse each other's slots, so nothing fragments.
+ *
+ * ======================================================================
+ * Example
+ * ======================================================================
+ *
+ *     #include <stdio.h>
+ *     #include "rpool.h"
+ *
+ *     typedef struct { float x, y; int hp; } monster;
+ *     RPOOL_DEFINE_STATIC(monsters, monster)
+ *
+ *     int main(void)
+ *     {
+ *         monsters_handle h;
+ *         monster *m = monsters_acquire(&h);
+ *         if (!m)
+ *             return 1;
+ *         m->hp = 100;
+ *         monsters_handle copy = h;            // handles are plain values
+ *         monsters_release(h);                 // 0: released
+ *         if (monsters_lookup(copy) == NULL)   // stale: refused
+ *             puts("stale handle refused");
+ *         printf("release again: %d\n", monsters_release(copy)); // -ESTALE
+ *         monsters_destroy();
+ *         return 0;
+ *     }
+ *
+ * ======================================================================
+ * Instantiating
+ * ======================================================================
+ *
+ *   RPOOL_DECLARE(NAME, T)             in a header: types, inline fast paths,
+ *   RPOOL_DECLARE_EX(NAME, T, ...)     prototypes; _EX takes configuration
+ *                                      fields: .max_items = 1000, ...
+ *   RPOOL_DEFINE(NAME, T)              in exactly one .c file: the pool, its
+ *                                      thread-local pointer and slow paths
+ *   RPOOL_DEFINE_STATIC(NAME, T)       a single-file program: both at once,
+ *   RPOOL_DEFINE_STATIC_EX(NAME, T, ...)  with internal linkage
+ *
+ * A pool is a singleton with a constant initializer: nothing to call
+ * before first use, no init race. Every translation unit that includes the
+ * DECLARE sees the same pool and the same thread-local caches.
+ *
+ * ======================================================================
+ * API (generated per NAME; T is the object type)
+ * ======================================================================
+ *
+ *   T *NAME_acquire(NAME_handle *h);
+ *       A free object; *h is its handle. Fresh slots are zero-filled; a
+ *       reused slot keeps what its last user left in it.
+ *       Return: the object, or NULL with errno = ENOSPC (max_items or the
+ *       id space used up), ENOMEM (allocation failed), ECANCELED (the
+ *       config's init refused a new slot; the slot is kept for the next try).
+ *       Thread-safe; no lock and no atomic read-modify-write while the
+ *       thread's cache has ids.
+ *
+ *   int NAME_release(NAME_handle h);
+ *       Return: 0; -ESTALE when h was released already (or is otherwise
+ *       out of date); -EINVAL when h was never issued by this pool (0, an
+ *       even version, an id past every block). Never fails for lack of
+ *       memory. Thread-safe from any thread, and race-proof: of many threads
+ *       releasing the same handle at once, exactly one gets 0. One atomic
+ *       compare-and-swap.
+ *
+ *   int NAME_release_owned(NAME_handle h);
+ *       Same checks and results, no atomic read-modify-write. For a caller
+ *       that is the only thread that may release h: two concurrent releases
+ *       of one handle through this call are a bug, like a double free.
+ *
+ *   T *NAME_lookup(NAME_handle h);
+ *       The live object h names, or NULL (stale, released, forged, 0).
+ *       Never reads outside the pool's memory, whatever h holds. A snapshot:
+ *       if another thread may release h meanwhile, synchronise with it.
+ *
+ *   uint64_t NAME_id(NAME_handle h);     the dense slot index in h
+ *   T *NAME_address(uint64_t id);        the slot, no version check; NULL if
+ *                                        the id was never carved
+ *   size_t NAME_acquire_n(NAME_handle *hs, T **objs, size_t n);
+ *       n objects (objs may be NULL), or 0 with errno as for acquire and
+ *       nothing taken: all or nothing.
+ *   size_t NAME_release_n(const NAME_handle *hs, size_t n);
+ *       How many of hs were live and are now released (NAME_release each).
+ *   void NAME_stats(rpool_stats *out);
+ *       Exact whenever no operation is in flight; takes the pool lock and
+ *       sums the threads' caches: cost O(threads with a cache), not O(objects).
+ *   void NAME_for_each(void (*fn)(T *obj, NAME_handle h, void *arg), void *arg);
+ *       Calls fn for every live object. fn may release it.
+ *   void NAME_thread_flush(void);
+ *       Hands this thread's cached ids and uncarved block tail back now, as
+ *       thread exit does.
+ *   void NAME_destroy(void);
+ *       Frees every block, chunk and table; the pool is empty and usable
+ *       again, and old handles are refused (-EINVAL). Call it only while no
+ *       other thread is inside a call on this pool.
+ *
+ * ======================================================================
+ * Configuration (rpool_config; 0 or absent = default)
+ * ======================================================================
+ *
+ *   block_bytes   max bytes of objects per block            (65536)
+ *   block_items   max objects per block, at most 65536      (256)
+ *                 A block holds the largest power of two of objects that
+ *                 fits both (at least 1).
+ *   chunk_items   free ids moved between threads at a time  (objects/block)
+ *   max_items     slots that may ever be carved             (id space)
+ *   version_bits  high handle bits given to the version, 2..63  (32)
+ *   init          int (*)(void *obj), run once per slot on its first
+ *                 acquire; nonzero refuses the acquire (ECANCELED)
+ *
+ * Compile-time knobs (define before including; same in every unit):
+ *
+ *   RPOOL_ASSERT(x)        checks of misuse                 (assert(x))
+ *   RPOOL_CALLOC(n, size)  every allocation the pool makes  (calloc)
+ *   RPOOL_FREE(p)          its counterpart                  (free)
+ *   RPOOL_BLOCK_BYTES, RPOOL_BLOCK_ITEMS, RPOOL_VERSION_BITS: defaults
+ *
+ * ======================================================================
+ * Handles
+ * ======================================================================
+ *
+ *   63            64-version_bits  63-version_bits                   0
+ *   [ version (version_bits)      ][ id (64 - version_bits)           ]
+ *
+ * A slot's version is 0 until first carved, odd while live, even while
+ * free. Every acquire and every release adds one. A handle is valid while
+ * its version equals the slot's. Handle 0 is never issued. When a slot's
+ * version would wrap, the slot retires (stats.retired) and is never handed
+ * out again, so no handle value is ever issued twice (until NAME_destroy).
+ * Ids are dense: id = block * objects_per_block + offset, below 2^32.
+ *
+ * ======================================================================
+ * Guarantees, and what is undefined
+ * ======================================================================
+ *
+ *   - Bad handles (stale, double-released, forged) get an error, never a
+ *     crash or a write to another object. Exhaustion and allocation failure
+ *     get NULL/errno and leave the pool consistent.
+ *   - A thread that exits strands nothing: its cached ids and the uncarved
+ *     tail of its block go back to the pool.
+ *   - live + cached + global_free + retired == carved when quiescent.
+ *   - Objects are aligned to alignof(T).
+ *   Undefined: using a raw pointer after its release; two concurrent
+ *   release_owned of one handle; NAME_destroy while another thread is in
+ *   the pool; handles of one pool given to another pool of the same type
+ *   (they are checked as forged, so that is merely refused, but pointless).
+ *
+ * Requires GCC or Clang (C11 or C++17) and POSIX threads.
+ */
+#ifndef RPOOL_H_INCLUDED
+#define RPOOL_H_INCLUDED
+
+#define RPOOL_VERSION_MAJOR 0
+#define RPOOL_VERSION_MINOR 1
+#define RPOOL_VERSION_PATCH 0
+#define RPOOL_VERSION_STRING "0.1.0"
+
+/* ---- knobs ---------------------------------------------------------- */
+
+#ifndef RPOOL_ASSERT
+#include <assert.h>
+#define RPOOL_ASSERT(x) assert(x)
+#endif
+#ifndef RPOOL_CALLOC
+#include <stdlib.h>
+#define RPOOL_CALLOC(n, size) calloc((n), (size))
+#endif
+#ifndef RPOOL_FREE
+#include <stdlib.h>
+#define RPOOL_FREE(p) free(p)
+#endif
+#ifndef RPOOL_BLOCK_BYTES
+#define RPOOL_BLOCK_BYTES 65536u
+#endif
+#ifndef RPOOL_BLOCK_ITEMS
+#define RPOOL_BLOCK_ITEMS 256u
+#endif
+#ifndef RPOOL_VERSION_BITS
+#define RPOOL_VERSION_BITS 32u
+#endif
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- public types ----------------------------------------------------- */
+
+typedef struct rpool_config {
+    size_t block_bytes;    /* max bytes of objects per block, default 65536 */
+    size_t block_items;    /* max objects per block, default 256 */
+    size_t chunk_items;    /* free ids per chunk, default = objects per block */
+    uint64_t max_items;    /* capacity: slots ever carved; 0 = limited only by id bits */
+    unsigned version_bits; /* bits of the handle given to the version, default 32 */
+    int (*init)(void *obj); /* called once when a slot is first carved; nonzero = refuse */
+} rpool_config;
+
+typedef struct rpool_stats {
+    size_t live;        /* acquired and not yet released */
+    size_t cached;      /* free, held in thread-local chunks */
+    size_t global_free; /* free, in the global queue (or stranded, see rpool_impl.h) */
+    size_t carved;      /* slots ever carved from blocks */
+    size_t retired;     /* slots whose version ran out, never reused */
+    size_t blocks;      /* blocks allocated */
+    size_t bytes;       /* bytes the pool holds: blocks, tables, chunks, caches */
+    size_t threads;     /* threads that currently have a local pool */
+} rpool_stats;
+
+#ifdef __cplusplus
+#define RPOOL_ALIGNOF(T) alignof(T)
+#define RPOOL_IMPL_ZERO_CONFIG
+#else
+#define RPOOL_ALIGNOF(T) _Alignof(T)
+#define RPOOL_IMPL_ZERO_CONFIG 0
+#endif
+
+#include "rpool_impl.h"
+
+/* ---- per-type macros ---------------------------------------------------
+ * Layers: TYPES (handle, config), EXTERNS (the storage RPOOL_DEFINE owns),
+ * STORAGE (that storage), PROTOS (out-of-line functions), INLINE (fast
+ * paths), BODIES (out-of-line functions). Every generated function is one
+ * call into the engine with the pool, the thread-local pointer, sizeof(T),
+ * alignof(T) and the config.
+ */
+
+#define RPOOL_IMPL_ARGS(NAME, T) \
+    &NAME##_impl_pool, &NAME##_impl_local, sizeof(T), RPOOL_ALIGNOF(T), &NAME##_config
+#define RPOOL_IMPL_SHAPE(NAME, T) sizeof(T), RPOOL_ALIGNOF(T), &NAME##_config
+
+#define RPOOL_IMPL_TYPES(NAME, T, ...)                                                        \
+    typedef struct NAME##_handle { uint64_t value; } NAME##_handle;                           \
+    static const rpool_config NAME##_config RPOOL_IMPL_UNUSED = { __VA_ARGS__ };
+
+#define RPOOL_IMPL_EXTERNS(NAME)                                                              \
+    RPOOL_IMPL_EXTERN rpool_impl_pool NAME##_impl_pool;                                       \
+    RPOOL_IMPL_EXTERN RPOOL_IMPL_TLS rpool_impl_local *NAME##_impl_local;
+
+#define RPOOL_IMPL_STORAGE(NAME, SCOPE)                                                       \
+    static rpool_impl_local NAME##_impl_none;                                                 \
+    SCOPE rpool_impl_pool NAME##_impl_pool = RPOOL_IMPL_POOL_INIT;                            \
+    SCOPE RPOOL_IMPL_TLS rpool_impl_local *NAME##_impl_local = &NAME##_impl_none;
+
+#define RPOOL_IMPL_PROTOS(NAME, T, SCOPE)                                                     \
+    SCOPE void *NAME##_impl_acquire_slow(uint64_t *h);                                        \
+    SCOPE int NAME##_impl_release_slow(uint64_t h, int owned);                                \
+    SCOPE size_t NAME##_acquire_n(NAME##_handle *hs, T **objs, size_t n);                     \
+    SCOPE size_t NAME##_release_n(const NAME##_handle *hs, size_t n);                         \
+    SCOPE void NAME##_stats(rpool_stats *out);                                                \
+    SCOPE void NAME##_for_each(void (*fn)(T *obj, NAME##_handle h, void *arg), void *arg);    \
+    SCOPE void NAME##_thread_flush(void);                                                     \
+    SCOPE void NAME##_destroy(void);
+
+#define RPOOL_IMPL_INLINE(NAME, T)                                                            \
+    RPOOL_IMPL_MUST_USE RPOOL_IMPL_UNUSED static inline T *NAME##_acquire(NAME##_handle *h)   \
+    {                                                                                         \
+        return RPOOL_IMPL_CAST(T *, rpool_impl_acquire(RPOOL_IMPL_ARGS(NAME, T), &h->value,   \
+                                                       NAME##_impl_acquire_slow));            \
+    }                                                                                         \
+    RPOOL_IMPL_UNUSED static inline int NAME##_release(NAME##_handle h)                       \
+    {                                                                                         \
+        return rpool_impl_release(RPOOL_IMPL_ARGS(NAME, T), h.value, 0,                       \
+                                  NAME##_impl_release_slow);                                  \
+    }                                                                                         \
+    RPOOL_IMPL_UNUSED static inline int NAME##_release_owned(NAME##_handle h)                 \
+    {                                                                                         \
+        return rpool_impl_release(RPOOL_IMPL_ARGS(NAME, T), h.value, 1,                       \
+                                  NAME##_impl_release_slow);                                  \
+    }                                                                                         \
+    RPOOL_IMPL_UNUSED static inline T *NAME##_lookup(NAME##_handle h)                         \
+    {                                                                                         \
+        return RPOOL_IMPL_CAST(T *, rpool_impl_lookup(&NAME##_impl_pool,                      \
+                                                      RPOOL_IMPL_SHAPE(NAME, T), h.value));   \
+    }                                                                                         \
+    RPOOL_IMPL_UNUSED static inline uint64_t NAME##_id(NAME##_handle h)                       \
+    {                                                                                         \
+        return rpool_impl_id(RPOOL_IMPL_SHAPE(NAME, T), h.value);                             \
+    }                                                                                         \
+    RPOOL_IMPL_UNUSED static inline T *NAME##_address(uint64_t id)                            \
+    {                                                                                         \
+        return RPOOL_IMPL_CAST(T *, rpool_impl_address(&NAME##_impl_pool,                     \
+                                                       RPOOL_IMPL_SHAPE(NAME, T), id));       \
+    }
+
+#define RPOOL_IMPL_BODIES(NAME, T, SCOPE)                                                     \
+    static void NAME##_impl_exit(void *lp)                                                    \
+    {                                                                                         \
+        rpool_impl_local_exit(&NAME##_impl_pool, RPOOL_IMPL_SHAPE(NAME, T),                   \
+                              RPOOL_IMPL_CAST(rpool_impl_local *, lp));                       \
+    }                                                                                         \
+    SCOPE void *NAME##_impl_acquire_slow(uint64_t *h)                                         \
+    {                                                                                         \
+        return rpool_impl_acquire_slow(RPOOL_IMPL_ARGS(NAME, T), NAME##_impl_exit, h);        \
+    }                                                                                         \
+    SCOPE int NAME##_impl_release_slow(uint64_t h, int owned)                                 \
+    {                                                                                         \
+        return rpool_impl_release_slow(RPOOL_IMPL_ARGS(NAME, T), NAME##_impl_exit, h, owned); \
+    }                                                                                         \
+    static void *NAME##_impl_acquire_one(uint64_t *h)                                         \
+    {                                                                                         \
+        return rpool_impl_acquire(RPOOL_IMPL_ARGS(NAME, T), h, NAME##_impl_acquire_slow);     \
+    }                                                                                         \
+    static int NAME##_impl_release_raw(uint64_t h)                                            \
+    {                                                                                         \
+        return rpool_impl_release(RPOOL_IMPL_ARGS(NAME, T), h, 0, NAME##_impl_release_slow);  \
+    }                                                                                         \
+    static int NAME##_impl_release_owned_raw(uint64_t h)                                      \
+    {                                                                                         \
+        return rpool_impl_release(RPOOL_IMPL_ARGS(NAME, T), h, 1, NAME##_impl_release_slow);  \
+    }                                                                                         \
+    SCOPE size_t NAME##_acquire_n(NAME##_handle *hs, T **objs, size_t n)                      \
+    {                                                                                         \
+        return rpool_impl_acquire_n(&hs->value, objs, sizeof *objs, n,                        \
+                                    NAME##_impl_acquire_one, NAME##_impl_release_owned_raw);  \
+    }                                                                                         \
+    SCOPE size_t NAME##_release_n(const NAME##_handle *hs, size_t n)                          \
+    {                                                                                         \
+        return rpool_impl_release_n(&hs->value, n, NAME##_impl_release_raw);                  \
+    }                                                                                         \
+    SCOPE void NAME##_stats(rpool_stats *out)                                                 \
+    {                                                                                         \
+        rpool_impl_stats(&NAME##_impl_pool, out);                                             \
+    }                                                                                         \
+    typedef struct NAME##_impl_visit_ctx {                                                    \
+        void (*fn)(T *obj, NAME##_handle h, void *arg);                                       \
+        void *arg;                                                                            \
+    } NAME##_impl_visit_ctx;                                                                  \
+    static void NAME##_impl_visit(void *obj, uint64_t h, void *ctx)                           \
+    {                                                                                         \
+        NAME##_impl_visit_ctx *c = RPOOL_IMPL_CAST(NAME##_impl_visit_ctx *, ctx);             \
+        NAME##_handle handle = { h };                                                         \
+        c->fn(RPOOL_IMPL_CAST(T *, obj), handle, c->arg);                                     \
+    }                                                                                         \
+    SCOPE void NAME##_for_each(void (*fn)(T *obj, NAME##_handle h, void *arg), void *arg)     \
+    {                                                                                         \
+        NAME##_impl_visit_ctx ctx = { fn, arg };                                              \
+        rpool_impl_for_each(&NAME##_impl_pool, RPOOL_IMPL_SHAPE(NAME, T), NAME##_impl_visit,  \
+                            &ctx);                                                            \
+    }                                                                                         \
+    SCOPE void NAME##_thread_flush(void)                                                      \
+    {                                                                                         \
+        rpool_impl_thread_flush(RPOOL_IMPL_ARGS(NAME, T));                                    \
+    }                                                                                         \
+    SCOPE void NAME##_destroy(void)                                                           \
+    {                                                                                         \
+        rpool_impl_destroy(RPOOL_IMPL_ARGS(NAME, T));                                         \
+    }
+
+/* ---- the public macros --------------------------------------------------- */
+
+#define RPOOL_DECLARE(NAME, T) RPOOL_IMPL_DECLARE(NAME, T, RPOOL_IMPL_ZERO_CONFIG)
+#define RPOOL_DECLARE_EX(NAME, T, ...) RPOOL_IMPL_DECLARE(NAME, T, __VA_ARGS__)
+
+#define RPOOL_IMPL_DECLARE(NAME, T, ...)                                                      \
+    RPOOL_IMPL_TYPES(NAME, T, __VA_ARGS__)                                                         \
+    RPOOL_IMPL_EXTERNS(NAME)                                                                  \
+    RPOOL_IMPL_PROTOS(NAME, T, RPOOL_IMPL_EXTERN)                                             \
+    RPOOL_IMPL_INLINE(NAME, T)
+
+#define RPOOL_DEFINE(NAME, T)                                                                 \
+    RPOOL_IMPL_STORAGE(NAME, )                                                                \
+    RPOOL_IMPL_BODIES(NAME, T, )
+
+#define RPOOL_DEFINE_STATIC(NAME, T) RPOOL_IMPL_DEFINE_STATIC(NAME, T, RPOOL_IMPL_ZERO_CONFIG)
+#define RPOOL_DEFINE_STATIC_EX(NAME, T, ...) RPOOL_IMPL_DEFINE_STATIC(NAME, T, __VA_ARGS__)
+
+#define RPOOL_IMPL_DEFINE_STATIC(NAME, T, ...)                                                \
+    RPOOL_IMPL_TYPES(NAME, T, __VA_ARGS__)                                                    \
+    RPOOL_IMPL_STORAGE(NAME, static)                                                          \
+    RPOOL_IMPL_PROTOS(NAME, T, static RPOOL_IMPL_UNUSED)                                      \
+    RPOOL_IMPL_INLINE(NAME, T)                                                                \
+    RPOOL_IMPL_BODIES(NAME, T, static RPOOL_IMPL_UNUSED)
+
+#endif /* RPOOL_H_INCLUDED */

@@ -1,0 +1,973 @@
+/* rpool_impl.h - the type-erased engine behind rpool.h. Include rpool.h. */
+#ifndef RPOOL_H_INCLUDED
+#error "rpool_impl.h is the engine of rpool.h: include rpool.h instead"
+#endif
+#ifndef RPOOL_IMPL_H
+#define RPOOL_IMPL_H
+
+/*
+ * Map of this file
+ *
+ *   [layout]   what a (size, alignment, config) triple means: objects per
+ *              block, handle split, capacity. Pure arithmetic on constants,
+ *              folded away by the compiler in every generated function.
+ *   [state]    the pool singleton, blocks, groups, chunks, local pools.
+ *   [fast]     acquire, release, release_owned, lookup: inline, no lock,
+ *              no atomic read-modify-write except the one CAS of release.
+ *   [slow]     everything else, called out of line from the per-type
+ *              functions that RPOOL_DEFINE emits.
+ *
+ * Memory layout of one block (one allocation):
+ *
+ *   raw | pad | header + stranded bitmap | versions[N] | pad | items[N]
+ *                                                            ^ base
+ *
+ * The group table maps a block index to `base`; the version of slot `off`
+ * sits at a fixed negative offset from it and the object at a positive one,
+ * so id -> (version, object) is table[g] -> group[b] -> base: two dependent
+ * loads after the table pointer.
+ */
+
+#include <errno.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__GNUC__) || defined(__clang__)
+#define RPOOL_IMPL_LIKELY(x) __builtin_expect(!!(x), 1)
+#define RPOOL_IMPL_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define RPOOL_IMPL_FAST static inline __attribute__((always_inline))
+#define RPOOL_IMPL_UNUSED __attribute__((unused))
+#define RPOOL_IMPL_MUST_USE __attribute__((warn_unused_result))
+#else
+#error "rpool needs GCC or Clang (__atomic builtins, __builtin_clzll)"
+#endif
+
+#ifdef __cplusplus
+#define RPOOL_IMPL_TLS __thread /* constant-initialized: no C++ TLS wrapper call */
+#define RPOOL_IMPL_EXTERN extern "C"
+#define RPOOL_IMPL_CAST(T, x) static_cast<T>(x)
+#else
+#define RPOOL_IMPL_TLS _Thread_local
+#define RPOOL_IMPL_EXTERN extern
+#define RPOOL_IMPL_CAST(T, x) ((T)(x))
+#endif
+
+#define RPOOL_IMPL_LOAD(p, mo) __atomic_load_n((p), __ATOMIC_##mo)
+#define RPOOL_IMPL_STORE(p, v, mo) __atomic_store_n((p), (v), __ATOMIC_##mo)
+#define RPOOL_IMPL_ADD(p, v) __atomic_fetch_add((p), (v), __ATOMIC_RELAXED)
+#define RPOOL_IMPL_SUB(p, v) __atomic_fetch_sub((p), (v), __ATOMIC_RELAXED)
+
+/* Blocks per group. Groups are allocated one at a time, when first needed. */
+#define RPOOL_IMPL_GROUP_SHIFT 12u
+#define RPOOL_IMPL_GROUP_BLOCKS (1u << RPOOL_IMPL_GROUP_SHIFT)
+/* Hard limits: ids are 32-bit in the free chunks, at most 2^24 blocks. */
+#define RPOOL_IMPL_MAX_SLOTS 0xffffffffull
+#define RPOOL_IMPL_MAX_BLOCKS (1ull << 24)
+#define RPOOL_IMPL_MAX_BLOCK_ITEMS 65536u
+
+/* Lives in front of a block's version words. `next_tail` links blocks whose
+   uncarved tail an exiting thread handed back; `next_stranded` links blocks
+   holding ids freed while no chunk could be allocated, marked in the bitmap
+   (one bit per slot) that follows the struct. Both lists are under the pool
+   lock. */
+struct rpool_impl_block {
+    void *raw;
+    struct rpool_impl_block *next_tail;
+    struct rpool_impl_block *next_stranded;
+    uint32_t first; /* id of the block's first slot */
+    uint32_t tail_begin, tail_end;
+    uint32_t nstranded;
+};
+
+/* ===================================================================== */
+/* [layout]                                                              */
+/* ===================================================================== */
+
+typedef struct rpool_impl_layout {
+    size_t size;        /* bytes per object */
+    size_t align;       /* alignment of the items array, at least 8 */
+    uint32_t nitems;    /* objects per block: a power of two */
+    unsigned bshift;    /* log2(nitems) */
+    unsigned idbits;    /* low bits of a handle holding the id */
+    int wide;           /* version words are 64-bit (version_bits > 32) */
+    uint64_t vmask;     /* all version_bits set */
+    size_t hdrbytes;    /* block header with its stranded bitmap */
+    size_t vbytes;      /* version words of a block, rounded up to 8 */
+    size_t block_alloc; /* bytes asked of RPOOL_CALLOC for one block */
+    uint32_t chunk;     /* ids per free chunk */
+    uint64_t cap;       /* slots that may ever be carved */
+    uint32_t ngroups;   /* entries of the group table */
+    int (*init)(void *obj);
+} rpool_impl_layout;
+
+RPOOL_IMPL_FAST unsigned rpool_impl_log2(uint64_t x)
+{
+    return 63u - RPOOL_IMPL_CAST(unsigned, __builtin_clzll(x));
+}
+
+RPOOL_IMPL_FAST uint64_t rpool_impl_min(uint64_t a, uint64_t b)
+{
+    return a < b ? a : b;
+}
+
+/* Every field is a function of constants, so in a generated function the
+   whole struct folds to immediates. */
+RPOOL_IMPL_FAST rpool_impl_layout rpool_impl_layout_of(size_t size, size_t align,
+                                                     const rpool_config *cfg)
+{
+    rpool_impl_layout L;
+    uint64_t per, vbits, blocks;
+
+    L.size = size;
+    L.align = align < 8 ? 8 : align;
+    per = (cfg->block_bytes ? cfg->block_bytes : RPOOL_BLOCK_BYTES) / size;
+    per = rpool_impl_min(per, cfg->block_items ? cfg->block_items : RPOOL_BLOCK_ITEMS);
+    per = rpool_impl_min(per, RPOOL_IMPL_MAX_BLOCK_ITEMS);
+    L.bshift = per ? rpool_impl_log2(per) : 0;
+    L.nitems = 1u << L.bshift;
+
+    vbits = cfg->version_bits ? cfg->version_bits : RPOOL_VERSION_BITS;
+    vbits = vbits < 2 ? 2 : vbits > 63 ? 63 : vbits; /* RPOOL_ASSERTed in the slow path */
+    L.idbits = RPOOL_IMPL_CAST(unsigned, 64 - vbits);
+    L.wide = vbits > 32;
+    L.vmask = (1ull << vbits) - 1;
+
+    L.hdrbytes = sizeof(struct rpool_impl_block) + 8 * ((L.nitems + 63) / 64);
+    L.vbytes = (L.nitems * (L.wide ? 8u : 4u) + 7) & ~RPOOL_IMPL_CAST(size_t, 7);
+    L.block_alloc = L.hdrbytes + L.vbytes + (L.align - 8) + L.nitems * size;
+
+    L.chunk = RPOOL_IMPL_CAST(uint32_t,
+        rpool_impl_min(cfg->chunk_items ? cfg->chunk_items : L.nitems, 1u << 20));
+
+    L.cap = rpool_impl_min(RPOOL_IMPL_MAX_SLOTS, RPOOL_IMPL_MAX_BLOCKS << L.bshift);
+    if (L.idbits < 32)
+        L.cap = rpool_impl_min(L.cap, 1ull << L.idbits);
+    if (cfg->max_items)
+        L.cap = rpool_impl_min(L.cap, cfg->max_items);
+    blocks = (L.cap + L.nitems - 1) >> L.bshift;
+    L.ngroups = RPOOL_IMPL_CAST(uint32_t,
+        (blocks + RPOOL_IMPL_GROUP_BLOCKS - 1) >> RPOOL_IMPL_GROUP_SHIFT);
+    L.init = cfg->init;
+    return L;
+}
+
+/* ===================================================================== */
+/* [state]                                                               */
+/* ===================================================================== */
+
+/* A free id with its block's base, so that acquire needs no table walk. */
+typedef struct rpool_impl_entry {
+    char *base;
+    uint32_t id;
+} rpool_impl_entry;
+
+typedef struct rpool_impl_chunk {
+    struct rpool_impl_chunk *next;
+    size_t n;
+} rpool_impl_chunk; /* followed by `layout.chunk` entries */
+
+typedef struct rpool_impl_group {
+    char *blocks[RPOOL_IMPL_GROUP_BLOCKS]; /* each points at its items (base) */
+} rpool_impl_group;
+
+struct rpool_impl_pool;
+
+/* One per thread per pool. The owner reads its fields plainly and writes
+   `top`, `bottom`, `cur` and `end` with relaxed atomic stores, because
+   NAME_stats reads them from other threads. A thread starts out pointing at
+   a zeroed sentinel (pool == NULL, top == bottom == limit), so both fast
+   paths fall through to the slow path without a NULL test. */
+typedef struct rpool_impl_local {
+    rpool_impl_entry *top;    /* next free entry of the chunk */
+    rpool_impl_entry *bottom; /* the chunk's first entry */
+    rpool_impl_entry *limit;  /* one past its last */
+    uint32_t cur;  /* next id to carve from the current block */
+    uint32_t end;  /* end of the carvable range */
+    rpool_impl_chunk *chunk;
+    struct rpool_impl_pool *pool;
+    struct rpool_impl_local **tls; /* owner's thread-local pointer */
+    struct rpool_impl_local *none; /* the sentinel it pointed at before */
+    struct rpool_impl_local *prev, *next;
+} rpool_impl_local;
+
+typedef struct rpool_impl_pool {
+    pthread_mutex_t lock;
+    uintptr_t *table;         /* ngroups biased group pointers, see rpool_impl_base */
+    uint32_t nblocks;         /* published with release after the block */
+    uint32_t nfull;           /* chunks in `full`: read unlocked as a hint */
+    uint32_t nstranded;       /* blocks in `stranded`: the same */
+    rpool_impl_chunk *full;   /* chunks of free ids (full, or partial from exits) */
+    rpool_impl_chunk *empty;  /* spare empty chunks */
+    struct rpool_impl_block *tails;
+    struct rpool_impl_block *stranded;
+    rpool_impl_local *locals; /* registry of live local pools */
+    size_t handed;            /* slots of carve ranges handed to threads */
+    size_t global_free;       /* ids in `full` plus stranded ids */
+    size_t retired;           /* atomic */
+    size_t blocks, bytes, threads;
+    pthread_key_t key;
+    int key_ready;
+} rpool_impl_pool;
+
+#define RPOOL_IMPL_POOL_INIT { PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0, 0, 0, 0, 0, 0, \
+                               0, 0, 0, 0, 0, 0, 0, 0 }
+
+/* ===================================================================== */
+/* [fast]                                                                */
+/* ===================================================================== */
+
+/* table[g] holds the address of group g's blocks[] minus g * GROUP_BLOCKS
+   entries, so the global block index b picks the block without masking:
+   two dependent loads. */
+RPOOL_IMPL_FAST char **rpool_impl_slot_of(const rpool_impl_pool *pool, uint32_t b)
+{
+    return (char **)(pool->table[b >> RPOOL_IMPL_GROUP_SHIFT] + (uintptr_t)b * sizeof(char *));
+}
+
+RPOOL_IMPL_FAST char *rpool_impl_base(const rpool_impl_pool *pool, const rpool_impl_layout *L,
+                                    uint32_t id)
+{
+    return *rpool_impl_slot_of(pool, id >> L->bshift);
+}
+
+RPOOL_IMPL_FAST uint64_t rpool_impl_ver_load(const char *base, const rpool_impl_layout *L,
+                                           uint32_t off)
+{
+    const char *v = base - L->vbytes;
+    if (L->wide)
+        return RPOOL_IMPL_LOAD((const uint64_t *)(const void *)v + off, RELAXED);
+    return RPOOL_IMPL_LOAD((const uint32_t *)(const void *)v + off, RELAXED);
+}
+
+RPOOL_IMPL_FAST void rpool_impl_ver_store(char *base, const rpool_impl_layout *L, uint32_t off,
+                                        uint64_t ver)
+{
+    char *v = base - L->vbytes;
+    if (L->wide)
+        RPOOL_IMPL_STORE((uint64_t *)(void *)v + off, ver, RELAXED);
+    else
+        RPOOL_IMPL_STORE((uint32_t *)(void *)v + off, RPOOL_IMPL_CAST(uint32_t, ver), RELAXED);
+}
+
+RPOOL_IMPL_FAST int rpool_impl_ver_cas(char *base, const rpool_impl_layout *L, uint32_t off,
+                                     uint64_t expect, uint64_t ver)
+{
+    char *v = base - L->vbytes;
+    if (L->wide) {
+        uint64_t e = expect;
+        return __atomic_compare_exchange_n((uint64_t *)(void *)v + off, &e, ver, 0,
+                                           __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+    } else {
+        uint32_t e = RPOOL_IMPL_CAST(uint32_t, expect);
+        return __atomic_compare_exchange_n((uint32_t *)(void *)v + off, &e,
+                                           RPOOL_IMPL_CAST(uint32_t, ver), 0,
+                                           __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+    }
+}
+
+/* Versions: 0 = never carved; odd = live; even = free. The last live
+   version is vmask - 2; releasing it stores vmask - 1 (retired), after
+   which the slot is never handed out again. Version words are accessed
+   relaxed: no data is published through them. Objects change hands through
+   the pool lock (chunks) or through the caller's own synchronisation. */
+RPOOL_IMPL_FAST int rpool_impl_is_retired(const rpool_impl_layout *L, uint64_t ver)
+{
+    if (L->wide)
+        return ver == L->vmask - 1;
+    return RPOOL_IMPL_CAST(uint32_t, ver) == RPOOL_IMPL_CAST(uint32_t, L->vmask - 1);
+}
+
+/* Whether the id of `h` lies in a published block: then *id and *base
+   locate it. Safe for any 64-bit value; reads only the published table. */
+RPOOL_IMPL_FAST int rpool_impl_check(const rpool_impl_pool *pool, const rpool_impl_layout *L,
+                                   uint64_t h, uint32_t *id, char **base)
+{
+    uint64_t raw = h & ((1ull << L->idbits) - 1);
+    uint64_t b = raw >> L->bshift;
+
+    if (L->idbits >= 32) /* then ids above 2^32 are blocks past nblocks anyway */
+        b = RPOOL_IMPL_CAST(uint32_t, raw) >> L->bshift;
+    if (RPOOL_IMPL_UNLIKELY(b >= RPOOL_IMPL_LOAD(&pool->nblocks, ACQUIRE) || raw >> 32))
+        return 0;
+    *id = RPOOL_IMPL_CAST(uint32_t, raw);
+    *base = *rpool_impl_slot_of(pool, RPOOL_IMPL_CAST(uint32_t, b));
+    return 1;
+}
+
+/* Marks a free slot live and hands it out: the step every acquire ends in. */
+RPOOL_IMPL_FAST void *rpool_impl_issue(char *base, const rpool_impl_layout *L, uint32_t id,
+                                     uint64_t *handle)
+{
+    uint32_t off = id & (L->nitems - 1);
+    uint64_t ver;
+
+    if (L->wide) {
+        ver = rpool_impl_ver_load(base, L, off) + 1;
+    } else { /* 32-bit arithmetic: one add serves the store and the handle */
+        uint32_t *w = (uint32_t *)(void *)(base - L->vbytes) + off;
+        uint32_t v = RPOOL_IMPL_LOAD(w, RELAXED) + 1;
+        ver = v;
+    }
+    rpool_impl_ver_store(base, L, off, ver);
+    *handle = ver << L->idbits | id;
+    return base + off * L->size;
+}
+
+RPOOL_IMPL_FAST void *rpool_impl_acquire(rpool_impl_pool *pool, rpool_impl_local **tls,
+                                       size_t size, size_t align, const rpool_config *cfg,
+                                       uint64_t *handle, void *(*slow)(uint64_t *))
+{
+    const rpool_impl_layout L = rpool_impl_layout_of(size, align, cfg);
+    rpool_impl_local *lp = *tls;
+    rpool_impl_entry *e = lp->top;
+
+    (void)pool;
+    if (RPOOL_IMPL_LIKELY(e != lp->bottom)) {
+        e--;
+        RPOOL_IMPL_STORE(&lp->top, e, RELAXED);
+        return rpool_impl_issue(e->base, &L, e->id, handle);
+    }
+    return slow(handle);
+}
+
+/* Validates `h` and marks its slot free. Returns 0, -EINVAL or -ESTALE; on
+   success *basep and *idp locate the slot, and *retired says the slot has
+   used its last version, so its id must not be reused. */
+RPOOL_IMPL_FAST int rpool_impl_commit(rpool_impl_pool *pool, const rpool_impl_layout *L,
+                                    uint64_t h, int owned, char **basep, uint32_t *idp,
+                                    int *retired)
+{
+    uint64_t ver = h >> L->idbits, next = ver + 1;
+    uint32_t off;
+    char *base;
+
+    if (RPOOL_IMPL_UNLIKELY(!(ver & 1) || !rpool_impl_check(pool, L, h, idp, &base)))
+        return -EINVAL;
+    off = *idp & (L->nitems - 1);
+    if (owned) {
+        if (RPOOL_IMPL_UNLIKELY(rpool_impl_ver_load(base, L, off) != ver))
+            return -ESTALE;
+        rpool_impl_ver_store(base, L, off, next);
+    } else if (RPOOL_IMPL_UNLIKELY(!rpool_impl_ver_cas(base, L, off, ver, next))) {
+        return -ESTALE;
+    }
+    *basep = base;
+    *retired = rpool_impl_is_retired(L, next);
+    if (RPOOL_IMPL_UNLIKELY(*retired))
+        RPOOL_IMPL_ADD(&pool->retired, 1);
+    return 0;
+}
+
+RPOOL_IMPL_FAST int rpool_impl_release(rpool_impl_pool *pool, rpool_impl_local **tls,
+                                     size_t size, size_t align, const rpool_config *cfg,
+                                     uint64_t h, int owned, int (*slow)(uint64_t, int))
+{
+    const rpool_impl_layout L = rpool_impl_layout_of(size, align, cfg);
+    rpool_impl_local *lp = *tls;
+    rpool_impl_entry *e = lp->top;
+    uint32_t id = 0;
+    char *base = 0;
+    int r, retired = 0;
+
+    if (RPOOL_IMPL_UNLIKELY(e == lp->limit))
+        return slow(h, owned);
+    r = rpool_impl_commit(pool, &L, h, owned, &base, &id, &retired);
+    if (RPOOL_IMPL_LIKELY(r == 0 && !retired)) {
+        e->base = base;
+        e->id = id;
+        RPOOL_IMPL_STORE(&lp->top, e + 1, RELAXED);
+    }
+    return r;
+}
+
+RPOOL_IMPL_FAST void *rpool_impl_lookup(const rpool_impl_pool *pool, size_t size, size_t align,
+                                      const rpool_config *cfg, uint64_t h)
+{
+    const rpool_impl_layout L = rpool_impl_layout_of(size, align, cfg);
+    uint64_t ver = h >> L.idbits;
+    uint32_t id = 0, off;
+    char *base = 0;
+
+    if (!(ver & 1) || !rpool_impl_check(pool, &L, h, &id, &base))
+        return 0;
+    off = id & (L.nitems - 1);
+    if (rpool_impl_ver_load(base, &L, off) != ver)
+        return 0;
+    return base + off * L.size;
+}
+
+RPOOL_IMPL_FAST uint64_t rpool_impl_id(size_t size, size_t align, const rpool_config *cfg,
+                                     uint64_t h)
+{
+    const rpool_impl_layout L = rpool_impl_layout_of(size, align, cfg);
+    return h & ((1ull << L.idbits) - 1);
+}
+
+RPOOL_IMPL_FAST void *rpool_impl_address(const rpool_impl_pool *pool, size_t size, size_t align,
+                                       const rpool_config *cfg, uint64_t id)
+{
+    const rpool_impl_layout L = rpool_impl_layout_of(size, align, cfg);
+    uint32_t off = RPOOL_IMPL_CAST(uint32_t, id) & (L.nitems - 1);
+    uint32_t id32 = 0;
+    char *base = 0;
+
+    if (id >= L.cap || !rpool_impl_check(pool, &L, id, &id32, &base) ||
+        rpool_impl_ver_load(base, &L, off) == 0)
+        return 0;
+    return base + off * L.size;
+}
+
+/* ===================================================================== */
+/* [slow]                                                                */
+/* ===================================================================== */
+
+static inline void *rpool_impl_alloc(rpool_impl_pool *pool, size_t bytes)
+{
+    void *p = RPOOL_CALLOC(1, bytes);
+    if (p)
+        RPOOL_IMPL_ADD(&pool->bytes, bytes);
+    return p;
+}
+
+static inline void rpool_impl_free(rpool_impl_pool *pool, void *p, size_t bytes)
+{
+    if (p) {
+        RPOOL_IMPL_SUB(&pool->bytes, bytes);
+        RPOOL_FREE(p);
+    }
+}
+
+static inline void rpool_impl_lock(rpool_impl_pool *pool)
+{
+    int r = pthread_mutex_lock(&pool->lock);
+    RPOOL_ASSERT(r == 0);
+    (void)r;
+}
+
+static inline void rpool_impl_unlock(rpool_impl_pool *pool)
+{
+    int r = pthread_mutex_unlock(&pool->lock);
+    RPOOL_ASSERT(r == 0);
+    (void)r;
+}
+
+static inline struct rpool_impl_block *rpool_impl_header(char *base, const rpool_impl_layout *L)
+{
+    return (struct rpool_impl_block *)(void *)(base - L->vbytes - L->hdrbytes);
+}
+
+static inline uint64_t *rpool_impl_bitmap(struct rpool_impl_block *blk)
+{
+    return (uint64_t *)(void *)(blk + 1);
+}
+
+static inline size_t rpool_impl_chunk_bytes(const rpool_impl_layout *L)
+{
+    return sizeof(rpool_impl_chunk) + sizeof(rpool_impl_entry) * L->chunk;
+}
+
+static inline rpool_impl_entry *rpool_impl_entries(rpool_impl_chunk *c)
+{
+    return (rpool_impl_entry *)(void *)(c + 1);
+}
+
+static inline size_t rpool_impl_cached(const rpool_impl_local *lp)
+{
+    return RPOOL_IMPL_CAST(size_t, RPOOL_IMPL_LOAD(&lp->top, RELAXED) -
+                                   RPOOL_IMPL_LOAD(&lp->bottom, RELAXED));
+}
+
+/* Installs chunk `c` (or none) as the local chunk, holding c->n entries. */
+static inline void rpool_impl_set_chunk(rpool_impl_local *lp, const rpool_impl_layout *L,
+                                        rpool_impl_chunk *c)
+{
+    rpool_impl_entry *e = c ? rpool_impl_entries(c) : 0;
+
+    lp->chunk = c;
+    lp->limit = c ? e + L->chunk : 0;
+    RPOOL_IMPL_STORE(&lp->bottom, e, RELAXED);
+    RPOOL_IMPL_STORE(&lp->top, c ? e + c->n : 0, RELAXED);
+}
+
+static inline void rpool_impl_push(rpool_impl_local *lp, char *base, uint32_t id)
+{
+    rpool_impl_entry *e = lp->top;
+    e->base = base;
+    e->id = id;
+    RPOOL_IMPL_STORE(&lp->top, e + 1, RELAXED);
+}
+
+static inline void rpool_impl_set_range(rpool_impl_local *lp, uint32_t cur, uint32_t end)
+{
+    RPOOL_IMPL_STORE(&lp->cur, cur, RELAXED);
+    RPOOL_IMPL_STORE(&lp->end, end, RELAXED);
+}
+
+/* Pool lock held. Hands the local chunk, if any, to the global side. */
+static inline void rpool_impl_give_chunk_locked(rpool_impl_pool *pool, const rpool_impl_layout *L,
+                                                rpool_impl_local *lp)
+{
+    rpool_impl_chunk *c = lp->chunk;
+
+    if (!c)
+        return;
+    c->n = rpool_impl_cached(lp);
+    if (c->n) {
+        c->next = pool->full;
+        pool->full = c;
+        pool->global_free += c->n;
+        RPOOL_IMPL_STORE(&pool->nfull, pool->nfull + 1, RELAXED);
+    } else {
+        c->next = pool->empty;
+        pool->empty = c;
+    }
+    rpool_impl_set_chunk(lp, L, 0);
+}
+
+/* Pool lock held. Records the thread's uncarved range in its block, where
+   the next thread that runs out of free ids carves it before any new block. */
+static inline void rpool_impl_give_tail_locked(rpool_impl_pool *pool, const rpool_impl_layout *L,
+                                               rpool_impl_local *lp)
+{
+    if (lp->cur < lp->end) {
+        struct rpool_impl_block *blk = rpool_impl_header(rpool_impl_base(pool, L, lp->cur), L);
+        blk->tail_begin = lp->cur;
+        blk->tail_end = lp->end;
+        blk->next_tail = pool->tails;
+        pool->tails = blk;
+        pool->handed -= lp->end - lp->cur;
+    }
+    rpool_impl_set_range(lp, 0, 0);
+}
+
+/* Hands back everything `lp` holds and frees it. Runs on the owning thread:
+   from the pthread key destructor at thread exit, or NAME_thread_flush. */
+static inline void rpool_impl_local_exit(rpool_impl_pool *pool, size_t size, size_t align,
+                                         const rpool_config *cfg, rpool_impl_local *lp)
+{
+    const rpool_impl_layout L = rpool_impl_layout_of(size, align, cfg);
+
+    rpool_impl_lock(pool);
+    rpool_impl_give_chunk_locked(pool, &L, lp);
+    rpool_impl_give_tail_locked(pool, &L, lp);
+    if (lp->prev)
+        lp->prev->next = lp->next;
+    else
+        pool->locals = lp->next;
+    if (lp->next)
+        lp->next->prev = lp->prev;
+    pool->threads--;
+    rpool_impl_unlock(pool);
+    *lp->tls = lp->none;
+    rpool_impl_free(pool, lp, sizeof *lp);
+}
+
+/* The calling thread's local pool, created on first use; NULL + ENOMEM. */
+static inline rpool_impl_local *rpool_impl_local_get(rpool_impl_pool *pool,
+                                                     rpool_impl_local **tls,
+                                                     void (*exit_fn)(void *))
+{
+    rpool_impl_local *lp = *tls;
+
+    if (lp->pool)
+        return lp;
+    lp = RPOOL_IMPL_CAST(rpool_impl_local *, rpool_impl_alloc(pool, sizeof *lp));
+    if (!lp) {
+        errno = ENOMEM;
+        return 0;
+    }
+    lp->pool = pool;
+    lp->tls = tls;
+    lp->none = *tls;
+    rpool_impl_lock(pool);
+    if (!pool->key_ready && pthread_key_create(&pool->key, exit_fn) == 0)
+        pool->key_ready = 1;
+    if (!pool->key_ready || pthread_setspecific(pool->key, lp) != 0) {
+        rpool_impl_unlock(pool);
+        rpool_impl_free(pool, lp, sizeof *lp);
+        errno = ENOMEM;
+        return 0;
+    }
+    lp->next = pool->locals;
+    if (lp->next)
+        lp->next->prev = lp;
+    pool->locals = lp;
+    pool->threads++;
+    rpool_impl_unlock(pool);
+    *tls = lp;
+    return lp;
+}
+
+static inline uintptr_t rpool_impl_group_bias(uint32_t g)
+{
+    return (uintptr_t)g * RPOOL_IMPL_GROUP_BLOCKS * sizeof(char *);
+}
+
+/* Pool lock held. Makes sure block `b` has a place in the group table. */
+static inline int rpool_impl_grow_locked(rpool_impl_pool *pool, const rpool_impl_layout *L,
+                                         uint32_t b)
+{
+    uint32_t g = b >> RPOOL_IMPL_GROUP_SHIFT;
+    rpool_impl_group *grp;
+
+    if (!pool->table) {
+        pool->table = RPOOL_IMPL_CAST(uintptr_t *,
+            rpool_impl_alloc(pool, sizeof(uintptr_t) * L->ngroups));
+        if (!pool->table)
+            return -ENOMEM;
+    }
+    if (!pool->table[g]) {
+        grp = RPOOL_IMPL_CAST(rpool_impl_group *, rpool_impl_alloc(pool, sizeof *grp));
+        if (!grp)
+            return -ENOMEM;
+        pool->table[g] = (uintptr_t)grp->blocks - rpool_impl_group_bias(g);
+    }
+    return 0;
+}
+
+/* Gives `lp` a new range to carve: a tail some exited thread handed back,
+   else a fresh block. The block is allocated outside the lock. Returns 0,
+   -ENOSPC (capacity) or -ENOMEM. */
+static inline int rpool_impl_new_range(rpool_impl_pool *pool, const rpool_impl_layout *L,
+                                       rpool_impl_local *lp)
+{
+    struct rpool_impl_block *blk;
+    uint32_t b, begin, end;
+    char *raw, *base;
+    int r = 0;
+
+    rpool_impl_lock(pool);
+    if (pool->tails) {
+        blk = pool->tails;
+        pool->tails = blk->next_tail;
+        begin = blk->tail_begin;
+        end = blk->tail_end;
+        goto out;
+    }
+    r = (uint64_t)pool->nblocks << L->bshift >= L->cap ? -ENOSPC : 0;
+    rpool_impl_unlock(pool);
+    if (r)
+        return r;
+
+    raw = RPOOL_IMPL_CAST(char *, rpool_impl_alloc(pool, L->block_alloc));
+    if (!raw)
+        return -ENOMEM;
+    base = raw + L->hdrbytes + L->vbytes;
+    base += (L->align - RPOOL_IMPL_CAST(uintptr_t, base) % L->align) % L->align;
+    blk = rpool_impl_header(base, L);
+    blk->raw = raw;
+
+    rpool_impl_lock(pool);
+    b = pool->nblocks;
+    r = (uint64_t)b << L->bshift >= L->cap ? -ENOSPC : rpool_impl_grow_locked(pool, L, b);
+    if (r) {
+        rpool_impl_unlock(pool);
+        rpool_impl_free(pool, raw, L->block_alloc);
+        return r;
+    }
+    begin = b << L->bshift;
+    end = RPOOL_IMPL_CAST(uint32_t, rpool_impl_min((uint64_t)begin + L->nitems, L->cap));
+    blk->first = begin;
+    *rpool_impl_slot_of(pool, b) = base;
+    RPOOL_IMPL_STORE(&pool->nblocks, b + 1, RELEASE);
+    pool->blocks++;
+out:
+    pool->handed += end - begin;
+    rpool_impl_set_range(lp, begin, end);
+    rpool_impl_unlock(pool);
+    return 0;
+}
+
+/* Pool lock held. Takes one id stranded by a release that found no chunk. */
+static inline uint32_t rpool_impl_unstrand_locked(rpool_impl_pool *pool)
+{
+    struct rpool_impl_block *blk = pool->stranded;
+    uint64_t *bits = rpool_impl_bitmap(blk);
+    uint32_t w = 0, id;
+
+    while (!bits[w])
+        w++;
+    id = blk->first + w * 64 + RPOOL_IMPL_CAST(uint32_t, __builtin_ctzll(bits[w]));
+    bits[w] &= bits[w] - 1;
+    if (--blk->nstranded == 0) {
+        pool->stranded = blk->next_stranded;
+        RPOOL_IMPL_STORE(&pool->nstranded, pool->nstranded - 1, RELAXED);
+    }
+    pool->global_free--;
+    return id;
+}
+
+/* Keeps a freed id in its block's bitmap when no chunk could be had, so a
+   release never fails for lack of memory and loses nothing. */
+static inline void rpool_impl_strand(rpool_impl_pool *pool, const rpool_impl_layout *L,
+                                     char *base, uint32_t id)
+{
+    struct rpool_impl_block *blk = rpool_impl_header(base, L);
+    uint32_t off = id & (L->nitems - 1);
+
+    rpool_impl_lock(pool);
+    rpool_impl_bitmap(blk)[off / 64] |= 1ull << (off % 64);
+    if (blk->nstranded++ == 0) {
+        blk->next_stranded = pool->stranded;
+        pool->stranded = blk;
+        RPOOL_IMPL_STORE(&pool->nstranded, pool->nstranded + 1, RELAXED);
+    }
+    pool->global_free++;
+    rpool_impl_unlock(pool);
+}
+
+/* Pool lock held. Swaps the (empty) local chunk for a chunk of free ids. */
+static inline void rpool_impl_take_full_locked(rpool_impl_pool *pool, const rpool_impl_layout *L,
+                                               rpool_impl_local *lp)
+{
+    rpool_impl_chunk *c = pool->full;
+
+    pool->full = c->next;
+    pool->global_free -= c->n;
+    RPOOL_IMPL_STORE(&pool->nfull, pool->nfull - 1, RELAXED);
+    rpool_impl_give_chunk_locked(pool, L, lp);
+    rpool_impl_set_chunk(lp, L, c);
+}
+
+static inline void rpool_impl_check_config(const rpool_config *cfg)
+{
+    RPOOL_ASSERT(cfg->version_bits == 0 || (cfg->version_bits >= 2 && cfg->version_bits <= 63));
+    RPOOL_ASSERT(cfg->block_items <= RPOOL_IMPL_MAX_BLOCK_ITEMS);
+    (void)cfg;
+}
+
+/* Acquire when the local chunk is empty: global chunk, stranded id, carve,
+   new range, in that order. NULL + errno on failure. */
+static inline void *rpool_impl_acquire_slow(rpool_impl_pool *pool, rpool_impl_local **tls,
+                                            size_t size, size_t align, const rpool_config *cfg,
+                                            void (*exit_fn)(void *), uint64_t *handle)
+{
+    const rpool_impl_layout L = rpool_impl_layout_of(size, align, cfg);
+    rpool_impl_local *lp;
+    uint32_t id = 0;
+    int r;
+
+    rpool_impl_check_config(cfg);
+    lp = rpool_impl_local_get(pool, tls, exit_fn);
+    if (!lp)
+        return 0;
+    for (;;) {
+        if (lp->top != lp->bottom) {
+            rpool_impl_entry *e = lp->top - 1;
+            RPOOL_IMPL_STORE(&lp->top, e, RELAXED);
+            return rpool_impl_issue(e->base, &L, e->id, handle);
+        }
+        if (RPOOL_IMPL_LOAD(&pool->nfull, RELAXED) || RPOOL_IMPL_LOAD(&pool->nstranded, RELAXED)) {
+            int stranded = 0;
+            rpool_impl_lock(pool);
+            if (pool->full) {
+                rpool_impl_take_full_locked(pool, &L, lp);
+            } else if (pool->stranded) {
+                id = rpool_impl_unstrand_locked(pool);
+                stranded = 1;
+            }
+            rpool_impl_unlock(pool);
+            if (stranded)
+                return rpool_impl_issue(rpool_impl_base(pool, &L, id), &L, id, handle);
+            if (lp->top != lp->bottom)
+                continue;
+        }
+        if (lp->cur < lp->end) {
+            char *base, *obj;
+            id = lp->cur;
+            base = rpool_impl_base(pool, &L, id);
+            obj = base + (id & (L.nitems - 1)) * L.size;
+            if (L.init && L.init(obj) != 0) {
+                errno = ECANCELED;
+                return 0;
+            }
+            RPOOL_IMPL_STORE(&lp->cur, id + 1, RELAXED);
+            return rpool_impl_issue(base, &L, id, handle);
+        }
+        r = rpool_impl_new_range(pool, &L, lp);
+        if (r) {
+            errno = -r;
+            return 0;
+        }
+    }
+}
+
+/* Release when the local chunk is full or missing. The slot is freed first;
+   then its id goes to the local chunk, after trading a full chunk for an
+   empty one, or, when no chunk can be had, to its block's stranded bitmap. */
+static inline int rpool_impl_release_slow(rpool_impl_pool *pool, rpool_impl_local **tls,
+                                          size_t size, size_t align, const rpool_config *cfg,
+                                          void (*exit_fn)(void *), uint64_t h, int owned)
+{
+    const rpool_impl_layout L = rpool_impl_layout_of(size, align, cfg);
+    rpool_impl_local *lp;
+    rpool_impl_chunk *c;
+    char *base = 0;
+    uint32_t id = 0;
+    int r, retired = 0;
+
+    r = rpool_impl_commit(pool, &L, h, owned, &base, &id, &retired);
+    if (r || retired)
+        return r;
+    lp = rpool_impl_local_get(pool, tls, exit_fn);
+    if (lp && lp->top == lp->limit) {
+        rpool_impl_lock(pool);
+        rpool_impl_give_chunk_locked(pool, &L, lp);
+        c = pool->empty;
+        if (c)
+            pool->empty = c->next;
+        rpool_impl_unlock(pool);
+        if (!c)
+            c = RPOOL_IMPL_CAST(rpool_impl_chunk *,
+                                rpool_impl_alloc(pool, rpool_impl_chunk_bytes(&L)));
+        if (c) {
+            c->n = 0;
+            rpool_impl_set_chunk(lp, &L, c);
+        }
+    }
+    if (lp && lp->top != lp->limit) {
+        rpool_impl_push(lp, base, id);
+    } else {
+        rpool_impl_strand(pool, &L, base, id);
+    }
+    return 0;
+}
+
+/* All or nothing: on failure every slot taken so far is released again. */
+/* objs is an array of T *, written through memcpy so that no T * is
+   accessed as a void *. */
+static inline size_t rpool_impl_acquire_n(uint64_t *hs, void *objs, size_t stride, size_t n,
+                                          void *(*acquire)(uint64_t *),
+                                          int (*release_owned)(uint64_t))
+{
+    size_t i, j;
+
+    for (i = 0; i < n; i++) {
+        void *obj = acquire(&hs[i]);
+        if (!obj) {
+            int err = errno;
+            for (j = 0; j < i; j++) {
+                int r = release_owned(hs[j]);
+                RPOOL_ASSERT(r == 0);
+                (void)r;
+                hs[j] = 0;
+            }
+            errno = err;
+            return 0;
+        }
+        if (objs)
+            memcpy((char *)objs + i * stride, &obj, sizeof obj);
+    }
+    return n;
+}
+
+static inline size_t rpool_impl_release_n(const uint64_t *hs, size_t n, int (*release)(uint64_t))
+{
+    size_t i, done = 0;
+
+    for (i = 0; i < n; i++)
+        done += release(hs[i]) == 0;
+    return done;
+}
+
+/* Counters that only slow paths touch are kept under the lock; what fast
+   paths move (chunk fill, carve cursor) is summed over the local pools. */
+static inline void rpool_impl_stats(rpool_impl_pool *pool, rpool_stats *out)
+{
+    const rpool_impl_local *lp;
+    size_t cached = 0, uncarved = 0, carved;
+
+    rpool_impl_lock(pool);
+    for (lp = pool->locals; lp; lp = lp->next) {
+        cached += rpool_impl_cached(lp);
+        uncarved += RPOOL_IMPL_LOAD(&lp->end, RELAXED) - RPOOL_IMPL_LOAD(&lp->cur, RELAXED);
+    }
+    carved = pool->handed - uncarved;
+    out->carved = carved;
+    out->cached = cached;
+    out->global_free = pool->global_free;
+    out->retired = RPOOL_IMPL_LOAD(&pool->retired, RELAXED);
+    out->live = carved - cached - out->global_free - out->retired;
+    out->blocks = pool->blocks;
+    out->bytes = RPOOL_IMPL_LOAD(&pool->bytes, RELAXED);
+    out->threads = pool->threads;
+    rpool_impl_unlock(pool);
+}
+
+static inline void rpool_impl_for_each(rpool_impl_pool *pool, size_t size, size_t align,
+                                       const rpool_config *cfg,
+                                       void (*visit)(void *obj, uint64_t h, void *ctx), void *ctx)
+{
+    const rpool_impl_layout L = rpool_impl_layout_of(size, align, cfg);
+    uint32_t b, off, nb = RPOOL_IMPL_LOAD(&pool->nblocks, ACQUIRE);
+
+    for (b = 0; b < nb; b++) {
+        char *base = rpool_impl_base(pool, &L, b << L.bshift);
+        for (off = 0; off < L.nitems && ((uint64_t)b << L.bshift) + off < L.cap; off++) {
+            uint64_t ver = rpool_impl_ver_load(base, &L, off);
+            if (ver & 1)
+                visit(base + off * L.size, ver << L.idbits | (b << L.bshift | off), ctx);
+        }
+    }
+}
+
+static inline void rpool_impl_thread_flush(rpool_impl_pool *pool, rpool_impl_local **tls,
+                                           size_t size, size_t align, const rpool_config *cfg)
+{
+    rpool_impl_local *lp = *tls;
+
+    if (!lp->pool)
+        return;
+    pthread_setspecific(pool->key, 0);
+    rpool_impl_local_exit(pool, size, align, cfg, lp);
+}
+
+/* Frees every block, chunk and table. Other threads' local pools stay
+   registered but are emptied; the calling thread's is freed. */
+static inline void rpool_impl_destroy(rpool_impl_pool *pool, rpool_impl_local **tls,
+                                      size_t size, size_t align, const rpool_config *cfg)
+{
+    const rpool_impl_layout L = rpool_impl_layout_of(size, align, cfg);
+    rpool_impl_chunk *c;
+    rpool_impl_local *lp;
+    uint32_t b, g;
+
+    rpool_impl_thread_flush(pool, tls, size, align, cfg);
+    rpool_impl_lock(pool);
+    for (lp = pool->locals; lp; lp = lp->next) {
+        rpool_impl_free(pool, lp->chunk, rpool_impl_chunk_bytes(&L));
+        rpool_impl_set_chunk(lp, &L, 0);
+        rpool_impl_set_range(lp, 0, 0);
+    }
+    while ((c = pool->full) != 0) {
+        pool->full = c->next;
+        rpool_impl_free(pool, c, rpool_impl_chunk_bytes(&L));
+    }
+    while ((c = pool->empty) != 0) {
+        pool->empty = c->next;
+        rpool_impl_free(pool, c, rpool_impl_chunk_bytes(&L));
+    }
+    for (b = 0; b < pool->nblocks; b++)
+        rpool_impl_free(pool, rpool_impl_header(rpool_impl_base(pool, &L, b << L.bshift), &L)->raw,
+                        L.block_alloc);
+    for (g = 0; pool->table && g < L.ngroups; g++)
+        if (pool->table[g])
+            rpool_impl_free(pool, (void *)(pool->table[g] + rpool_impl_group_bias(g)),
+                            sizeof(rpool_impl_group));
+    rpool_impl_free(pool, pool->table, sizeof(uintptr_t) * L.ngroups);
+    pool->table = 0;
+    RPOOL_IMPL_STORE(&pool->nblocks, 0, RELEASE);
+    RPOOL_IMPL_STORE(&pool->nfull, 0, RELAXED);
+    RPOOL_IMPL_STORE(&pool->nstranded, 0, RELAXED);
+    RPOOL_IMPL_STORE(&pool->retired, 0, RELAXED);
+    pool->tails = 0;
+    pool->stranded = 0;
+    pool->handed = 0;
+    pool->global_free = 0;
+    pool->blocks = 0;
+    rpool_impl_unlock(pool);
+}
+
+#endif /* RPOOL_IMPL_H */

@@ -1,0 +1,63 @@
+/* test.h - the whole test framework: CHECK, RUN, a summary line.
+ *
+ * Each test is a void function; the first failed CHECK reports file, line
+ * and expression and ends that test. main() RUNs the tests and returns
+ * test_summary(), which prints "N passed, M failed" as its last line. */
+#ifndef RPOOL_TEST_H
+#define RPOOL_TEST_H
+
+#include <stdio.h>
+#include <string.h>
+
+static int test_passed, test_failed, test_failing;
+
+static void test_fail_at(const char *file, int line, const char *what)
+{
+    fprintf(stderr, "    %s:%d: %s\n", file, line, what);
+    test_failing = 1;
+}
+
+#define CHECK(e)                                                                   \
+    do {                                                                           \
+        if (!(e)) {                                                                \
+            test_fail_at(__FILE__, __LINE__, "CHECK(" #e ")");                     \
+            return;                                                                \
+        }                                                                          \
+    } while (0)
+
+/* Integer equality that prints both sides. */
+#define CHECK_EQ(a, b)                                                             \
+    do {                                                                           \
+        long long test_a_ = (long long)(a), test_b_ = (long long)(b);              \
+        if (test_a_ != test_b_) {                                                  \
+            char test_msg_[256];                                                   \
+            snprintf(test_msg_, sizeof test_msg_, "CHECK_EQ(%s, %s): %lld != %lld", \
+                     #a, #b, test_a_, test_b_);                                    \
+            test_fail_at(__FILE__, __LINE__, test_msg_);                           \
+            return;                                                                \
+        }                                                                          \
+    } while (0)
+
+static void test_run(const char *name, void (*fn)(void))
+{
+    test_failing = 0;
+    fn();
+    if (test_failing) {
+        test_failed++;
+        printf("FAIL %s\n", name);
+    } else {
+        test_passed++;
+        printf("ok   %s\n", name);
+    }
+    fflush(stdout);
+}
+
+#define RUN(fn) test_run(#fn, fn)
+
+static int test_summary(void)
+{
+    printf("%d passed, %d failed\n", test_passed, test_failed);
+    return test_failed != 0;
+}
+
+#endif

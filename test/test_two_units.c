@@ -1,0 +1,55 @@
+/* Two translation units see one pool: same slots, same stats, same caps. */
+#include "test.h"
+#include "two_units.h"
+
+RPOOL_DEFINE(items, item)
+
+static void handle_from_one_unit_resolves_in_the_other(void)
+{
+    items_handle h = other_acquire(7);
+    item *mine = items_lookup(h);
+    CHECK(mine != NULL);
+    CHECK_EQ(mine->owner, 7);
+    CHECK(other_lookup(h) == mine);
+    CHECK_EQ(items_release(h), 0);
+    CHECK(other_lookup(h) == NULL);
+    CHECK_EQ(other_release(h), -ESTALE);
+}
+
+static void both_units_report_the_same_stats(void)
+{
+    items_handle a = other_acquire(1), b;
+    rpool_stats mine, theirs;
+    CHECK(items_acquire(&b) != NULL);
+    items_stats(&mine);
+    other_stats(&theirs);
+    CHECK(memcmp(&mine, &theirs, sizeof mine) == 0);
+    CHECK_EQ(mine.live, 2);
+    CHECK_EQ(other_release(b), 0);
+    CHECK_EQ(items_release(a), 0);
+}
+
+static void capacity_from_the_declare_binds_both_units(void)
+{
+    static items_handle hs[1000];
+    items_handle extra;
+    size_t i;
+    for (i = 0; i < 1000; i++)
+        hs[i] = other_acquire((int)i);
+    CHECK(hs[999].value != 0);
+    errno = 0;
+    CHECK(items_acquire(&extra) == NULL);
+    CHECK_EQ(errno, ENOSPC);
+    CHECK_EQ(items_release_n(hs, 1000), 1000);
+    CHECK(items_acquire(&extra) != NULL);
+    CHECK_EQ(other_release(extra), 0);
+}
+
+int main(void)
+{
+    RUN(handle_from_one_unit_resolves_in_the_other);
+    RUN(both_units_report_the_same_stats);
+    RUN(capacity_from_the_declare_binds_both_units);
+    items_destroy();
+    return test_summary();
+}
