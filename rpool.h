@@ -238,9 +238,19 @@ typedef struct rpool_stats {
     &NAME##_impl_pool, &NAME##_impl_local, sizeof(T), RPOOL_ALIGNOF(T), &NAME##_config
 #define RPOOL_IMPL_SHAPE(NAME, T) sizeof(T), RPOOL_ALIGNOF(T), &NAME##_config
 
+/* A config names only the fields it changes (absent = default), which
+   -Wextra's -Wmissing-field-initializers flags in C++20 designated and in
+   positional initializers: silence it for the config alone. */
+#define RPOOL_IMPL_SOME_FIELDS_BEGIN                                                          \
+    _Pragma("GCC diagnostic push")                                                            \
+    _Pragma("GCC diagnostic ignored \"-Wmissing-field-initializers\"")
+#define RPOOL_IMPL_SOME_FIELDS_END _Pragma("GCC diagnostic pop")
+
 #define RPOOL_IMPL_TYPES(NAME, T, ...)                                                        \
     typedef struct NAME##_handle { uint64_t value; } NAME##_handle;                           \
-    static const rpool_config NAME##_config RPOOL_IMPL_UNUSED = { __VA_ARGS__ };
+    RPOOL_IMPL_SOME_FIELDS_BEGIN                                                              \
+    static const rpool_config NAME##_config RPOOL_IMPL_UNUSED = { __VA_ARGS__ };              \
+    RPOOL_IMPL_SOME_FIELDS_END
 
 #define RPOOL_IMPL_EXTERNS(NAME)                                                              \
     RPOOL_IMPL_EXTERN rpool_impl_pool NAME##_impl_pool;                                       \

@@ -655,7 +655,7 @@ static inline int rpool_impl_new_range(rpool_impl_pool *pool, const rpool_impl_l
     if (!raw)
         return -ENOMEM;
     base = raw + L->hdrbytes + L->vbytes;
-    base += (L->align - RPOOL_IMPL_CAST(uintptr_t, base) % L->align) % L->align;
+    base += (L->align - (uintptr_t)base % L->align) % L->align;
     blk = rpool_impl_header(base, L);
     blk->raw = raw;
 
