@@ -287,7 +287,7 @@ RPOOL_IMPL_FAST int rpool_impl_check(const rpool_impl_pool *pool, const rpool_im
     uint64_t raw = h & ((1ull << L->idbits) - 1);
     uint64_t b = raw >> L->bshift;
 
-    if (L->idbits >= 32) /* then ids above 2^32 are blocks past nblocks anyway */
+    if (L->idbits >= 32) /* 32-bit arithmetic; `raw >> 32` below refuses wider ids */
         b = RPOOL_IMPL_CAST(uint32_t, raw) >> L->bshift;
     if (RPOOL_IMPL_UNLIKELY(b >= RPOOL_IMPL_LOAD(&pool->nblocks, ACQUIRE) || raw >> 32))
         return 0;
