@@ -246,7 +246,11 @@ typedef struct rpool_stats {
     _Pragma("GCC diagnostic ignored \"-Wmissing-field-initializers\"")
 #define RPOOL_IMPL_SOME_FIELDS_END _Pragma("GCC diagnostic pop")
 
+/* The layers after TYPES name the object type NAME_impl_type, not T: a
+   type called like a parameter of a generated function (h, obj, id, ...)
+   would be shadowed by that parameter inside the function. */
 #define RPOOL_IMPL_TYPES(NAME, T, ...)                                                        \
+    typedef T NAME##_impl_type;                                                               \
     typedef struct NAME##_handle { uint64_t value; } NAME##_handle;                           \
     RPOOL_IMPL_SOME_FIELDS_BEGIN                                                              \
     static const rpool_config NAME##_config RPOOL_IMPL_UNUSED = { __VA_ARGS__ };              \
@@ -374,12 +378,12 @@ typedef struct rpool_stats {
 #define RPOOL_IMPL_DECLARE(NAME, T, ...)                                                      \
     RPOOL_IMPL_TYPES(NAME, T, __VA_ARGS__)                                                         \
     RPOOL_IMPL_EXTERNS(NAME)                                                                  \
-    RPOOL_IMPL_PROTOS(NAME, T, RPOOL_IMPL_EXTERN)                                             \
-    RPOOL_IMPL_INLINE(NAME, T)
+    RPOOL_IMPL_PROTOS(NAME, NAME##_impl_type, RPOOL_IMPL_EXTERN)                              \
+    RPOOL_IMPL_INLINE(NAME, NAME##_impl_type)
 
 #define RPOOL_DEFINE(NAME, T)                                                                 \
     RPOOL_IMPL_STORAGE(NAME, )                                                                \
-    RPOOL_IMPL_BODIES(NAME, T, )
+    RPOOL_IMPL_BODIES(NAME, NAME##_impl_type, )
 
 #define RPOOL_DEFINE_STATIC(NAME, T) RPOOL_IMPL_DEFINE_STATIC(NAME, T, RPOOL_IMPL_ZERO_CONFIG)
 #define RPOOL_DEFINE_STATIC_EX(NAME, T, ...) RPOOL_IMPL_DEFINE_STATIC(NAME, T, __VA_ARGS__)
@@ -387,8 +391,8 @@ typedef struct rpool_stats {
 #define RPOOL_IMPL_DEFINE_STATIC(NAME, T, ...)                                                \
     RPOOL_IMPL_TYPES(NAME, T, __VA_ARGS__)                                                    \
     RPOOL_IMPL_STORAGE(NAME, static)                                                          \
-    RPOOL_IMPL_PROTOS(NAME, T, static RPOOL_IMPL_UNUSED)                                      \
-    RPOOL_IMPL_INLINE(NAME, T)                                                                \
-    RPOOL_IMPL_BODIES(NAME, T, static RPOOL_IMPL_UNUSED)
+    RPOOL_IMPL_PROTOS(NAME, NAME##_impl_type, static RPOOL_IMPL_UNUSED)                       \
+    RPOOL_IMPL_INLINE(NAME, NAME##_impl_type)                                                 \
+    RPOOL_IMPL_BODIES(NAME, NAME##_impl_type, static RPOOL_IMPL_UNUSED)
 
 #endif /* RPOOL_H_INCLUDED */
