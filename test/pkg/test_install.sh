@@ -1,0 +1,194 @@
+#!/bin/sh
+# Installs rpool into prefixes under BUILD/pkgtest and builds consumers the
+# ways users do: pkg-config, CMake find_package, CMake add_subdirectory and
+# FetchContent. Checks the versions of rpool.pc, rpoolConfigVersion.cmake
+# and the CMakeLists.txt against rpool.h, and that uninstall removes exactly
+# what install added. Where pkg-config or cmake is missing, its tests are
+# skipped with a note and counted as passed.
+#
+# usage: test_install.sh BUILD CC MAKE   (from the repository root)
+# Ends with "N passed, M failed".
+set -u
+build=${1:-build}
+cc=${2:-cc}
+make=${3:-make}
+root=$(pwd)
+case $build in
+/*) work=$build/pkgtest ;;
+*) work=$root/$build/pkgtest ;;
+esac
+log=$work/log
+passed=0
+failed=0
+
+# The outer make's flags (jobserver, CC=..., BUILD=...) are not for these
+# inner runs: they get exactly what they are given.
+unset MAKEFLAGS MFLAGS MAKELEVEL
+
+rm -rf "$work"
+mkdir -p "$work"
+
+pass() { echo "ok   $1"; passed=$((passed + 1)); }
+skip() { echo "skip $1: $2"; passed=$((passed + 1)); }
+fail() {
+    echo "FAIL $1"
+    [ -s "$log" ] && sed 's/^/    /' "$log" | tail -n 30
+    failed=$((failed + 1))
+}
+# check NAME COMMAND...: the test passes when the command succeeds.
+check() {
+    name=$1
+    shift
+    if "$@" >"$log" 2>&1; then pass "$name"; else fail "$name"; fi
+}
+
+part() { sed -n "s/^#define RPOOL_VERSION_$1 *\\([0-9][0-9]*\\).*/\\1/p" rpool.h; }
+version="$(part MAJOR).$(part MINOR).$(part PATCH)"
+string=$(sed -n 's/^#define RPOOL_VERSION_STRING "\(.*\)".*/\1/p' rpool.h)
+
+# A listing of every file and directory under $1, for before/after checks.
+tree() { (cd "$1" && find . | LC_ALL=C sort); }
+
+expected_files() {
+    printf '%s\n' ./include/rpool.h ./include/rpool_impl.h \
+        ./lib/cmake/rpool/rpoolConfig.cmake ./lib/cmake/rpool/rpoolConfigVersion.cmake \
+        ./lib/pkgconfig/rpool.pc
+}
+
+# ---- tests -----------------------------------------------------------------
+
+version_string_matches_its_parts() {
+    echo "RPOOL_VERSION_STRING \"$string\", parts $version"
+    [ "$string" = "$version" ]
+}
+
+prefix=$work/prefix
+install_puts_five_files_under_prefix() {
+    "$make" --no-print-directory install PREFIX="$prefix" BUILD="$build" || return 1
+    (cd "$prefix" && find . -type f | LC_ALL=C sort) > "$work/got"
+    expected_files > "$work/want"
+    diff "$work/want" "$work/got" &&
+        cmp rpool.h "$prefix/include/rpool.h" &&
+        cmp rpool_impl.h "$prefix/include/rpool_impl.h"
+}
+
+installed_versions_match_rpool_h() {
+    pc=$(sed -n 's/^Version: //p' "$prefix/lib/pkgconfig/rpool.pc")
+    cm=$(sed -n 's/^set(PACKAGE_VERSION "\(.*\)")$/\1/p' \
+        "$prefix/lib/cmake/rpool/rpoolConfigVersion.cmake")
+    echo "rpool.h $version, rpool.pc $pc, rpoolConfigVersion.cmake $cm"
+    [ "$pc" = "$version" ] && [ "$cm" = "$version" ]
+}
+
+pkg_config_consumer_builds_and_runs() {
+    mv=$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --modversion rpool) || return 1
+    cflags=$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags rpool) || return 1
+    libs=$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --libs rpool) || return 1
+    echo "modversion $mv; cflags $cflags; libs $libs"
+    [ "$mv" = "$version" ] || return 1
+    case " $cflags " in *" -pthread "*) ;; *) return 1 ;; esac
+    case " $libs " in *" -pthread "*) ;; *) return 1 ;; esac
+    # shellcheck disable=SC2086 # word splitting of the flags is wanted
+    "$cc" -std=c11 -Wall -Wextra -Wpedantic -Werror $cflags -o "$work/pc_consumer" \
+        test/pkg/consumer.c $libs || return 1
+    out=$("$work/pc_consumer") || return 1
+    echo "$out"
+    [ "$out" = "rpool $version" ]
+}
+
+cmake_find_package_consumer_builds_and_runs() {
+    dir=$work/find_package
+    CC=$cc cmake -S test/pkg/find_package -B "$dir" -DCMAKE_PREFIX_PATH="$prefix" \
+        -DRPOOL_VERSION="$version" || return 1
+    # The package came from this prefix, not from one installed elsewhere.
+    grep -q "^rpool_DIR:PATH=$prefix/lib/cmake/rpool\$" "$dir/CMakeCache.txt" || return 1
+    cmake --build "$dir" || return 1
+    out=$("$dir/consumer") || return 1
+    echo "$out"
+    [ "$out" = "rpool $version" ]
+}
+
+# $1: add_subdirectory or FetchContent
+cmake_source_consumer() {
+    dir=$work/$1
+    CC=$cc cmake -S test/pkg/from_source -B "$dir" -DRPOOL_SOURCE_DIR="$root" \
+        -DRPOOL_VIA="$1" -DRPOOL_VERSION="$version" || return 1
+    cmake --build "$dir" || return 1
+    out=$("$dir/consumer") || return 1
+    echo "$out"
+    [ "$out" = "rpool $version" ]
+}
+cmake_add_subdirectory_consumer_builds_and_runs() { cmake_source_consumer add_subdirectory; }
+cmake_fetchcontent_consumer_builds_and_runs() { cmake_source_consumer FetchContent; }
+
+# Foreign files in the directories rpool shares survive install + uninstall,
+# and the tree is exactly as before.
+uninstall_removes_exactly_what_install_added() {
+    p=$work/shared
+    mkdir -p "$p/include" "$p/lib/pkgconfig" "$p/lib/cmake/other"
+    echo '/* not ours */' > "$p/include/other.h"
+    echo 'Name: other' > "$p/lib/pkgconfig/other.pc"
+    echo '# not ours' > "$p/lib/cmake/other/otherConfig.cmake"
+    tree "$p" > "$work/before"
+    "$make" --no-print-directory install PREFIX="$p" BUILD="$build" || return 1
+    "$make" --no-print-directory install PREFIX="$p" BUILD="$build" || return 1 # twice: repeatable
+    [ -f "$p/include/rpool.h" ] || return 1
+    "$make" --no-print-directory uninstall PREFIX="$p" BUILD="$build" || return 1
+    tree "$p" > "$work/after"
+    diff "$work/before" "$work/after"
+}
+
+# DESTDIR stages the files under PREFIX inside it; rpool.pc names the real
+# prefix, and pkg-config's sysroot and the relocatable CMake package reach
+# the staged copy.
+destdir_stages_under_prefix() {
+    stage=$work/stage
+    "$make" --no-print-directory install DESTDIR="$stage" PREFIX=/opt/rpool BUILD="$build" ||
+        return 1
+    (cd "$stage/opt/rpool" && find . -type f | LC_ALL=C sort) > "$work/got"
+    expected_files > "$work/want"
+    diff "$work/want" "$work/got" || return 1
+    grep -qx 'prefix=/opt/rpool' "$stage/opt/rpool/lib/pkgconfig/rpool.pc" || return 1
+    [ "$(find "$stage" -type f | wc -l)" -eq 5 ] || return 1
+    if command -v pkg-config >/dev/null 2>&1; then
+        cflags=$(PKG_CONFIG_PATH="$stage/opt/rpool/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$stage" \
+            pkg-config --cflags rpool) || return 1
+        echo "staged cflags: $cflags"
+        case " $cflags " in *" -I$stage/opt/rpool/include "*) ;; *) return 1 ;; esac
+    fi
+    if command -v cmake >/dev/null 2>&1; then
+        dir=$work/staged_cmake
+        CC=$cc cmake -S test/pkg/find_package -B "$dir" -DCMAKE_PREFIX_PATH="$stage/opt/rpool" \
+            -DRPOOL_VERSION="$version" || return 1
+        cmake --build "$dir" && "$dir/consumer" || return 1
+    fi
+    "$make" --no-print-directory uninstall DESTDIR="$stage" PREFIX=/opt/rpool BUILD="$build" ||
+        return 1
+    [ -z "$(find "$stage" -type f)" ] && [ ! -e "$stage/opt/rpool/lib/cmake/rpool" ]
+}
+
+# ---- run -------------------------------------------------------------------
+
+check version_string_matches_its_parts version_string_matches_its_parts
+check install_puts_five_files_under_prefix install_puts_five_files_under_prefix
+check installed_versions_match_rpool_h installed_versions_match_rpool_h
+if command -v pkg-config >/dev/null 2>&1; then
+    check pkg_config_consumer_builds_and_runs pkg_config_consumer_builds_and_runs
+else
+    skip pkg_config_consumer_builds_and_runs "pkg-config is not installed"
+fi
+if command -v cmake >/dev/null 2>&1; then
+    check cmake_find_package_consumer_builds_and_runs cmake_find_package_consumer_builds_and_runs
+    check cmake_add_subdirectory_consumer_builds_and_runs \
+        cmake_add_subdirectory_consumer_builds_and_runs
+    check cmake_fetchcontent_consumer_builds_and_runs cmake_fetchcontent_consumer_builds_and_runs
+else
+    skip cmake_find_package_consumer_builds_and_runs "cmake is not installed"
+    skip cmake_add_subdirectory_consumer_builds_and_runs "cmake is not installed"
+    skip cmake_fetchcontent_consumer_builds_and_runs "cmake is not installed"
+fi
+check uninstall_removes_exactly_what_install_added uninstall_removes_exactly_what_install_added
+check destdir_stages_under_prefix destdir_stages_under_prefix
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
