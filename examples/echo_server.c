@@ -11,13 +11,14 @@
  * What it shows:
  *
  *   - epoll carries the connection's 64-bit handle (epoll_data.u64), never
- *     a pointer. An event for a connection that was closed meanwhile, maybe
+ *     a pointer. An event for a connection that was ended meanwhile, maybe
  *     with its slot already serving a new client, fails conns_lookup() and
  *     is dropped: a pointer would have sent it to the wrong client.
- *   - Two threads may close the same connection at the same moment: the
+ *   - Two threads may end the same connection at the same moment: the
  *     event loop (the peer hung up) and the idle reaper. Both call
- *     conns_release() on the handle; exactly one gets 0 and closes the
- *     socket, the other gets -ESTALE and backs off. No lock is needed.
+ *     conns_release() on the handle; exactly one gets 0 and disposes of the
+ *     socket, the other gets -ESTALE and backs off. No lock is needed for
+ *     that decision.
  */
 #define _GNU_SOURCE /* accept4, epoll_pwait */
 
@@ -63,11 +64,19 @@ RPOOL_DEFINE_STATIC_EX(conns, conn, .max_items = MAX_CONNS)
 #define LISTENER 0
 
 static struct {
-    /* event loop only */
+    /* the event loop's */
     long accepted, refused, closed_by_loop, loop_lost, stale_events, closed_at_exit;
-    /* both threads */
-    atomic_long reaped, reaper_lost, fds_closed, close_errors;
+    long fds_closed, close_errors;
+    /* the reaper's, read once it has been joined */
+    long reaped, reaper_lost;
 } counters;
+
+/* Sockets the reaper has won, shut down and left for the loop to close. */
+static struct {
+    pthread_mutex_t lock;
+    size_t n;
+    int fds[MAX_CONNS];
+} doomed = { PTHREAD_MUTEX_INITIALIZER, 0, { 0 } };
 
 static volatile sig_atomic_t stop_signal;
 static atomic_int reaper_stop;
@@ -86,37 +95,61 @@ static void on_signal(int signo)
     stop_signal = signo;
 }
 
-/* Closes the connection that h names, if this caller wins it; called by
- * both threads. Returns 1 if it won (and closed the socket), 0 if the other
- * thread had released h first.
+/* Ends the connection that h names, if this caller is first: the only way
+ * either thread ends one. Returns 1, with the connection's socket in *fd,
+ * to the caller whose release succeeded; 0 to the one that got -ESTALE,
+ * which must then leave both the slot and the socket alone.
  *
- * The fd is read before the release, because afterwards the winner must not
- * look at the slot (the event loop may already have given it to a new
- * client) and the loser must not either. If the release succeeds, the slot
- * still had h's version at that instant, and versions only grow, so it held
- * this connection all along and the fd we read is this connection's. If the
- * release fails, the fd we read may belong to someone else: we drop it. So
- * each socket is closed once, by whoever won its handle. */
-static int close_conn(conns_handle h, conn *c)
+ * The fd is read before the release because afterwards the slot is not
+ * ours to read: the winner has just freed it (the loop may reuse it for
+ * the next client at once), and the loser never owned it. If the release
+ * succeeds, the slot still had h's version at that instant, and versions
+ * only grow, so it held this connection throughout and the fd we read is
+ * this connection's. If it fails, the value we read may be another
+ * client's socket, and we drop it. */
+static int end_conn(conns_handle h, conn *c, int *fd)
 {
-    int fd = atomic_load_explicit(&c->fd, memory_order_relaxed);
+    int f = atomic_load_explicit(&c->fd, memory_order_relaxed);
 
     if (conns_release(h) != 0)
         return 0;
-    if (close(fd) == 0)
-        atomic_fetch_add(&counters.fds_closed, 1);
-    else
-        atomic_fetch_add(&counters.close_errors, 1);
+    *fd = f;
     return 1;
 }
 
-/* The event loop's own close: the peer hung up, or the socket failed. */
+static void close_fd(int fd)
+{
+    if (close(fd) == 0)
+        counters.fds_closed++;
+    else
+        counters.close_errors++;
+}
+
+/* The event loop's own end of a connection: the peer hung up, or the
+   socket failed. */
 static void hang_up(conns_handle h, conn *c)
 {
-    if (close_conn(h, c))
+    int fd;
+
+    if (end_conn(h, c, &fd)) {
+        close_fd(fd);
         counters.closed_by_loop++;
-    else
-        counters.loop_lost++; /* the reaper got there first and closed it */
+    } else {
+        counters.loop_lost++; /* the reaper was first: the socket is its */
+    }
+}
+
+/* The loop closes what the reaper won, between two batches of events, when
+   it is certainly not inside a call on any of those sockets. */
+static void close_doomed(void)
+{
+    size_t i;
+
+    pthread_mutex_lock(&doomed.lock);
+    for (i = 0; i < doomed.n; i++)
+        close_fd(doomed.fds[i]);
+    doomed.n = 0;
+    pthread_mutex_unlock(&doomed.lock);
 }
 
 static void watch(int ep, int fd, conns_handle h, conn *c, int want_out)
@@ -162,15 +195,16 @@ static void on_event(int ep, conns_handle h, uint32_t events)
     int fd;
 
     if (!c) {
-        /* Closed since epoll_wait filled the batch, by the reaper or by an
-           earlier event of this batch. The slot may already be serving a
-           new client: that client's events carry its own handle. */
+        /* The reaper ended this connection: after epoll_wait filled the
+           batch, or before, and its shut-down socket is readable until we
+           close it after this batch. The slot may already serve a new
+           client, whose events carry its own handle. */
         counters.stale_events++;
         return;
     }
-    /* Only this thread opens sockets, and it is busy here until the event
-       is handled, so if the reaper closes fd meanwhile its number cannot
-       be handed to another socket yet: our calls on it fail with EBADF. */
+    /* The reaper may end the connection from here on; it then shuts the
+       socket down but leaves it open, so the calls below fail or see EOF,
+       and hang_up() learns it lost. */
     fd = atomic_load_explicit(&c->fd, memory_order_relaxed);
     if (events & EPOLLERR) {
         hang_up(h, c);
@@ -224,35 +258,66 @@ static void accept_all(int ep, int lfd)
         c->pending = c->sent = 0;
         atomic_store_explicit(&c->fd, fd, memory_order_relaxed);
         atomic_store_explicit(&c->last_active, now_ms(), memory_order_relaxed);
-        /* The reaper finds connections by scanning the pool, so it can meet
-           this slot as soon as acquire returns, before fd is set. It acts
-           only once it reads self == its handle; this release store makes
-           the fd stored above visible to it by then. */
-        atomic_store_explicit(&c->self, h.value, memory_order_release);
         ev.events = EPOLLIN;
         ev.data.u64 = h.value;
         if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
             perror("echo_server: epoll_ctl");
             hang_up(h, c);
+            continue;
         }
+        /* The reaper finds connections by scanning the pool, so it can meet
+           this slot as soon as acquire returns, before fd is set. It acts
+           only once it reads self == its handle; this release store makes
+           everything above visible to it by then. */
+        atomic_store_explicit(&c->self, h.value, memory_order_release);
     }
+}
+
+/* Ends the conversation on a socket the reaper won and hands the socket
+   to the loop to close. The shutdown wakes the loop (the socket turns
+   readable); doing it under the lock means the loop, when it then looks,
+   finds the socket listed. There is room for every connection the pool
+   can hold, and the loop empties the list after every batch, so waiting
+   for room is rare and short. */
+static void doom(int fd)
+{
+    struct timespec nap = { 0, 1000000 };
+
+    pthread_mutex_lock(&doomed.lock);
+    while (doomed.n == MAX_CONNS) {
+        pthread_mutex_unlock(&doomed.lock);
+        nanosleep(&nap, NULL);
+        pthread_mutex_lock(&doomed.lock);
+    }
+    shutdown(fd, SHUT_RDWR);
+    doomed.fds[doomed.n++] = fd;
+    pthread_mutex_unlock(&doomed.lock);
 }
 
 static void reap_if_idle(conn *c, conns_handle h, void *arg)
 {
     int64_t now = *(const int64_t *)arg;
+    int fd;
 
     if (atomic_load_explicit(&c->self, memory_order_acquire) != h.value)
         return; /* acquired but not set up yet */
     if (now - atomic_load_explicit(&c->last_active, memory_order_relaxed) < idle_ms)
         return;
-    if (close_conn(h, c))
-        atomic_fetch_add(&counters.reaped, 1);
-    else
-        atomic_fetch_add(&counters.reaper_lost, 1); /* the client hung up meanwhile */
+    if (!end_conn(h, c, &fd)) {
+        counters.reaper_lost++; /* the loop was first: the client hung up meanwhile */
+        return;
+    }
+    /* We own the socket now, but the loop may be inside recv() on it, having
+       looked the handle up just before we released it. Closing it here
+       would free the number for the next accept() while that call may
+       still use it. shutdown() instead ends the conversation (the client
+       sees EOF, the loop's calls fail) and keeps the number taken until
+       the loop, between two batches, closes it. */
+    doom(fd);
+    counters.reaped++;
 }
 
-/* The second thread: every so often, close the connections that have been
+/* The second thread: every so often, end the connections that have been
    quiet for idle_ms. It holds nothing but handles it gets from the pool. */
 static void *reaper(void *arg)
 {
@@ -271,9 +336,13 @@ static void *reaper(void *arg)
 
 static void close_at_exit(conn *c, conns_handle h, void *arg)
 {
+    int fd;
+
     (void)arg;
-    if (close_conn(h, c))
+    if (end_conn(h, c, &fd)) {
+        close_fd(fd);
         counters.closed_at_exit++;
+    }
 }
 
 static int listen_on(int port)
@@ -319,7 +388,6 @@ int main(int argc, char **argv)
     sigset_t stop_set, run_mask;
     pthread_t reaper_thread;
     rpool_stats st;
-    long accepted_total;
     int port, lfd, ep, i, n, ok;
 
     if (argc < 2 || argc > 3) {
@@ -375,39 +443,39 @@ int main(int argc, char **argv)
                 on_event(ep, h, events[i].events);
             }
         }
+        close_doomed();
     }
 
     atomic_store(&reaper_stop, 1);
     pthread_join(reaper_thread, NULL);
+    close_doomed();
     conns_for_each(close_at_exit, NULL);
     close(lfd);
     close(ep);
     conns_stats(&st);
 
-    accepted_total = counters.accepted;
     printf("echo_server: %s, shutting down\n", stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
     printf("connections: %ld accepted, %ld turned away (pool full); closed: %ld by the event "
            "loop, %ld by the idle reaper, %ld at exit\n",
-           accepted_total, counters.refused, counters.closed_by_loop,
-           atomic_load(&counters.reaped), counters.closed_at_exit);
+           counters.accepted, counters.refused, counters.closed_by_loop, counters.reaped,
+           counters.closed_at_exit);
     printf("release races lost: %ld by the event loop, %ld by the reaper; "
            "stale events ignored: %ld\n",
-           counters.loop_lost, atomic_load(&counters.reaper_lost), counters.stale_events);
+           counters.loop_lost, counters.reaper_lost, counters.stale_events);
     printf("pool: live %zu, cached %zu, global_free %zu, carved %zu, retired %zu, blocks %zu, "
            "bytes %zu, threads %zu\n",
            st.live, st.cached, st.global_free, st.carved, st.retired, st.blocks, st.bytes,
            st.threads);
 
-    ok = st.live == 0 && atomic_load(&counters.close_errors) == 0 &&
-         atomic_load(&counters.fds_closed) == accepted_total &&
-         counters.closed_by_loop + atomic_load(&counters.reaped) + counters.closed_at_exit ==
-             accepted_total;
+    /* Every accepted socket was ended once, by one of three paths, and
+       closed once: a second close() of a number would fail or show here. */
+    ok = st.live == 0 && counters.close_errors == 0 && counters.fds_closed == counters.accepted &&
+         counters.closed_by_loop + counters.reaped + counters.closed_at_exit == counters.accepted;
     if (ok)
-        printf("ok: %ld sockets, each closed exactly once\n", accepted_total);
+        printf("ok: %ld sockets, each closed exactly once\n", counters.accepted);
     else
         printf("FAILED: %ld sockets closed for %ld accepted, %ld close errors, %zu still live\n",
-               atomic_load(&counters.fds_closed), accepted_total,
-               atomic_load(&counters.close_errors), st.live);
+               counters.fds_closed, counters.accepted, counters.close_errors, st.live);
     conns_destroy();
     return ok ? 0 : 1;
 }
