@@ -1,10 +1,12 @@
 /* game_entities.c - a battle between two armies whose units and missiles
  * live in rpool pools. The first program to run: `make run`.
  *
- * Every frame, each side spawns units at its edge of a 70 x 60 arena. Units
- * walk toward the enemy edge and, when an enemy is in range, fire a homing
- * missile at the nearest one. A missile holds two handles: its target and
- * its owner (credited with the kill). Both may die while it is in flight,
+ * Both sides keep spawning units at their edge of a 70 x 60 arena (about
+ * 20 a second each, up to a cap). Units walk toward the enemy edge and,
+ * when an enemy is in range, stop and fire homing missiles at the nearest
+ * one; missiles are acquired and released every frame once the armies
+ * meet. A missile holds two handles: its target and its owner (credited
+ * with the kill). Both may die while it is in flight,
  * and their slots may already hold new units by the time it looks. That is
  * the case rpool's versioned handles exist for: units_lookup() refuses a
  * handle whose unit was released, even when the slot was reused, so the
@@ -53,7 +55,6 @@ RPOOL_DEFINE_STATIC(units, unit)
 typedef struct missile {
     float x, y, vx, vy;
     int fuel;
-    int team;
     units_handle owner;  /* may die before impact: then nobody gets the kill */
     units_handle target; /* may die before impact: then 0, and it flies blind */
 } missile;
@@ -195,7 +196,6 @@ static void fire(world *w, unit *u, units_handle self, const snapshot_entry *tar
     m->y = u->y;
     m->vx = m->vy = 0.0f;
     m->fuel = MISSILE_FUEL;
-    m->team = u->team;
     m->owner = self;
     m->target = target->h;
     w->n.missiles_alive++;
@@ -332,6 +332,15 @@ static void report_second(const world *w, const counts *last, long frame_no)
            us.carved, ms.carved);
 }
 
+static void most_kills(unit *u, units_handle h, void *arg)
+{
+    int *best = arg;
+
+    (void)h;
+    if (u->kills > *best)
+        *best = u->kills;
+}
+
 static void drop_unit(unit *u, units_handle h, void *arg)
 {
     remove_unit(arg, u, h);
@@ -359,7 +368,7 @@ int main(int argc, char **argv)
     unsigned long long seed = 42;
     struct timespec t0;
     rpool_stats us, ms;
-    int i;
+    int i, best = 0;
 
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--frames") == 0 && i + 1 < argc) {
@@ -378,7 +387,7 @@ int main(int argc, char **argv)
 
     memset(&w, 0, sizeof w);
     last = w.n;
-    w.rng = seed * 2654435761u + 1; /* xorshift must not start at 0 */
+    w.rng = seed * 2654435761u | 1; /* xorshift must not start at 0 */
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (f = 1; f <= frames && !w.failed; f++) {
         frame(&w);
@@ -392,10 +401,14 @@ int main(int argc, char **argv)
 
     units_stats(&us);
     missiles_stats(&ms);
+    units_for_each(most_kills, &best);
     printf("%ld frames in %.3f s: %ld units spawned, %ld killed, %ld broke through; "
-           "%ld missiles fired, %ld hit, %ld burnt out; %ld kills by units already dead\n",
+           "%ld missiles fired, %ld hit, %ld burnt out\n",
            f - 1, secs, w.n.units_spawned, w.n.units_killed, w.n.units_through,
-           w.n.missiles_fired, w.n.missiles_hit, w.n.missiles_burnt, w.n.stale_owners);
+           w.n.missiles_fired, w.n.missiles_hit, w.n.missiles_burnt);
+    printf("kills: %ld credited through live owner handles (the best survivor has %d), "
+           "%ld not credited because the shooter had died\n",
+           w.n.units_killed - w.n.stale_owners, best, w.n.stale_owners);
     printf("pools: units %zu live in %zu slots, missiles %zu live in %zu slots; "
            "%zu blocks, %zu bytes in all\n",
            us.live, us.carved, ms.live, ms.carved, us.blocks + ms.blocks, us.bytes + ms.bytes);
