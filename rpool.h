@@ -60,7 +60,8 @@
  *
  *   T *NAME_acquire(NAME_handle *h);
  *       A free object; *h is its handle. Fresh slots are zero-filled; a
- *       reused slot keeps what its last user left in it.
+ *       reused slot keeps what its last user left in it (0xDB bytes under
+ *       RPOOL_DEBUG, unless the pool has an init function).
  *       Return: the object, or NULL with errno = ENOSPC (max_items or the
  *       id space used up), ENOMEM (allocation failed), ECANCELED (the
  *       config's init refused a new slot; the slot is kept for the next try).
@@ -126,6 +127,17 @@
  *   RPOOL_CALLOC(n, size)  every allocation the pool makes  (calloc)
  *   RPOOL_FREE(p)          its counterpart                  (free)
  *   RPOOL_BLOCK_BYTES, RPOOL_BLOCK_ITEMS, RPOOL_VERSION_BITS: defaults
+ *   RPOOL_DEBUG            1: debug aids, below             (0: none, no cost)
+ *
+ * With RPOOL_DEBUG 1, a released object is filled with 0xDB bytes (unless
+ * the pool has an init function: its objects keep their state by design),
+ * so a stale raw pointer reads garbage instead of plausible data; under
+ * AddressSanitizer it is also poisoned, so any access through a stale raw
+ * pointer is reported (use-after-poison) until the slot is acquired again.
+ * RPOOL_ASSERT then also checks that every slot handed out is free, that
+ * every id in a chunk moved between threads is free, that no id is freed
+ * twice into its block's bitmap, and that NAME_destroy finds the counters
+ * matching the chunks and memory it frees.
  *
  * ======================================================================
  * Handles
@@ -189,6 +201,9 @@
 #endif
 #ifndef RPOOL_VERSION_BITS
 #define RPOOL_VERSION_BITS 32u
+#endif
+#ifndef RPOOL_DEBUG
+#define RPOOL_DEBUG 0
 #endif
 
 #include <stddef.h>

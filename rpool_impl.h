@@ -59,6 +59,32 @@
 #define RPOOL_IMPL_ADD(p, v) __atomic_fetch_add((p), (v), __ATOMIC_RELAXED)
 #define RPOOL_IMPL_SUB(p, v) __atomic_fetch_sub((p), (v), __ATOMIC_RELAXED)
 
+/* RPOOL_DEBUG (see rpool.h): RPOOL_IMPL_DEBUG_CHECK is RPOOL_ASSERT, and a
+   released object is filled with RPOOL_IMPL_FILL and, under
+   AddressSanitizer, poisoned. Off, the checks are never evaluated and the
+   poisoning is empty. */
+#if RPOOL_DEBUG
+#define RPOOL_IMPL_DEBUG_CHECK(x) RPOOL_ASSERT(x)
+#if defined(__SANITIZE_ADDRESS__)
+#define RPOOL_IMPL_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RPOOL_IMPL_ASAN 1
+#endif
+#endif
+#else
+#define RPOOL_IMPL_DEBUG_CHECK(x) ((void)sizeof((x) ? 1 : 0))
+#endif
+#ifdef RPOOL_IMPL_ASAN
+#include <sanitizer/asan_interface.h>
+#define RPOOL_IMPL_POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define RPOOL_IMPL_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define RPOOL_IMPL_POISON(p, n) ((void)(p), (void)(n))
+#define RPOOL_IMPL_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+#define RPOOL_IMPL_FILL 0xdb
+
 /* Blocks per group. Groups are allocated one at a time, when first needed. */
 #define RPOOL_IMPL_GROUP_SHIFT 12u
 #define RPOOL_IMPL_GROUP_BLOCKS (1u << RPOOL_IMPL_GROUP_SHIFT)
@@ -301,6 +327,7 @@ RPOOL_IMPL_FAST void *rpool_impl_issue(char *base, const rpool_impl_layout *L, u
                                      uint64_t *handle)
 {
     uint32_t off = id & (L->nitems - 1);
+    char *obj = base + off * L->size;
     uint64_t ver;
 
     if (L->wide) {
@@ -310,9 +337,11 @@ RPOOL_IMPL_FAST void *rpool_impl_issue(char *base, const rpool_impl_layout *L, u
         uint32_t v = RPOOL_IMPL_LOAD(w, RELAXED) + 1;
         ver = v;
     }
+    RPOOL_IMPL_DEBUG_CHECK((ver & 1) && !rpool_impl_is_retired(L, ver - 1)); /* was free */
     rpool_impl_ver_store(base, L, off, ver);
     *handle = ver << L->idbits | id;
-    return base + off * L->size;
+    RPOOL_IMPL_UNPOISON(obj, L->size);
+    return obj;
 }
 
 RPOOL_IMPL_FAST void *rpool_impl_acquire(rpool_impl_pool *pool, rpool_impl_local **tls,
@@ -357,6 +386,9 @@ RPOOL_IMPL_FAST int rpool_impl_commit(rpool_impl_pool *pool, const rpool_impl_la
     *retired = rpool_impl_is_retired(L, next);
     if (RPOOL_IMPL_UNLIKELY(*retired))
         RPOOL_IMPL_ADD(&pool->retired, 1);
+    if (RPOOL_DEBUG && !L->init) /* init's objects keep their state by design */
+        memset(base + off * L->size, RPOOL_IMPL_FILL, L->size);
+    RPOOL_IMPL_POISON(base + off * L->size, L->size);
     return 0;
 }
 
@@ -505,6 +537,21 @@ static inline void rpool_impl_set_range(rpool_impl_local *lp, uint32_t cur, uint
     RPOOL_IMPL_STORE(&lp->end, end, RELAXED);
 }
 
+/* RPOOL_DEBUG: every id in a chunk leaving its thread names a free slot. */
+static inline void rpool_impl_debug_chunk(const rpool_impl_pool *pool, const rpool_impl_layout *L,
+                                          rpool_impl_chunk *c)
+{
+    const rpool_impl_entry *e = rpool_impl_entries(c);
+    size_t i;
+
+    RPOOL_IMPL_DEBUG_CHECK(c->n <= L->chunk);
+    for (i = 0; RPOOL_DEBUG && i < c->n; i++) {
+        uint64_t ver = rpool_impl_ver_load(e[i].base, L, e[i].id & (L->nitems - 1));
+        RPOOL_IMPL_DEBUG_CHECK(e[i].base == rpool_impl_base(pool, L, e[i].id));
+        RPOOL_IMPL_DEBUG_CHECK(ver && !(ver & 1) && !rpool_impl_is_retired(L, ver));
+    }
+}
+
 /* Pool lock held. Hands the local chunk, if any, to the global side. */
 static inline void rpool_impl_give_chunk_locked(rpool_impl_pool *pool, const rpool_impl_layout *L,
                                                 rpool_impl_local *lp)
@@ -514,6 +561,7 @@ static inline void rpool_impl_give_chunk_locked(rpool_impl_pool *pool, const rpo
     if (!c)
         return;
     c->n = rpool_impl_cached(lp);
+    rpool_impl_debug_chunk(pool, L, c);
     if (c->n) {
         c->next = pool->full;
         pool->full = c;
@@ -708,6 +756,7 @@ static inline void rpool_impl_strand(rpool_impl_pool *pool, const rpool_impl_lay
     uint32_t off = id & (L->nitems - 1);
 
     rpool_impl_lock(pool);
+    RPOOL_IMPL_DEBUG_CHECK(!(rpool_impl_bitmap(blk)[off / 64] >> (off % 64) & 1)); /* freed twice */
     rpool_impl_bitmap(blk)[off / 64] |= 1ull << (off % 64);
     if (blk->nstranded++ == 0) {
         blk->next_stranded = pool->stranded;
@@ -924,6 +973,21 @@ static inline void rpool_impl_thread_flush(rpool_impl_pool *pool, rpool_impl_loc
     rpool_impl_local_exit(pool, size, align, cfg, lp);
 }
 
+/* RPOOL_DEBUG, pool lock held: the free ids the pool counts are the ids in
+   its full chunks plus those stranded in blocks. */
+static inline void rpool_impl_debug_counts_locked(const rpool_impl_pool *pool)
+{
+    const rpool_impl_chunk *c;
+    const struct rpool_impl_block *blk;
+    size_t n = 0;
+
+    for (c = pool->full; RPOOL_DEBUG && c; c = c->next)
+        n += c->n;
+    for (blk = pool->stranded; RPOOL_DEBUG && blk; blk = blk->next_stranded)
+        n += blk->nstranded;
+    RPOOL_IMPL_DEBUG_CHECK(n == pool->global_free);
+}
+
 /* Frees every block, chunk and table. Other threads' local pools stay
    registered but are emptied; the calling thread's is freed. */
 static inline void rpool_impl_destroy(rpool_impl_pool *pool, rpool_impl_local **tls,
@@ -936,6 +1000,7 @@ static inline void rpool_impl_destroy(rpool_impl_pool *pool, rpool_impl_local **
 
     rpool_impl_thread_flush(pool, tls, size, align, cfg);
     rpool_impl_lock(pool);
+    rpool_impl_debug_counts_locked(pool);
     for (lp = pool->locals; lp; lp = lp->next) {
         rpool_impl_free(pool, lp->chunk, rpool_impl_chunk_bytes(&L));
         rpool_impl_set_chunk(lp, &L, 0);
@@ -967,6 +1032,9 @@ static inline void rpool_impl_destroy(rpool_impl_pool *pool, rpool_impl_local **
     pool->handed = 0;
     pool->global_free = 0;
     pool->blocks = 0;
+    /* All that is left: the other threads' emptied local pools. */
+    RPOOL_IMPL_DEBUG_CHECK(RPOOL_IMPL_LOAD(&pool->bytes, RELAXED) ==
+                           pool->threads * sizeof(rpool_impl_local));
     rpool_impl_unlock(pool);
 }
 
