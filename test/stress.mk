@@ -12,7 +12,9 @@
 # "N passed, M failed" line. A runtime the compiler cannot link, or a missing
 # valgrind, is installed with apt-get first.
 
-TEST_PROGS += $(BUILD)/test/stress $(BUILD)/test/faults
+TEST_PROGS += $(BUILD)/test/stress $(BUILD)/test/faults $(BUILD)/test/debug
+
+$(BUILD)/test/debug: CPPFLAGS += -DRPOOL_DEBUG=1
 
 
 comma := ,
