@@ -19,6 +19,10 @@
  *     conns_release() on the handle; exactly one gets 0 and disposes of the
  *     socket, the other gets -ESTALE and backs off. No lock is needed for
  *     that decision.
+ *   - Only the event loop calls close(). The reaper shuts down a socket it
+ *     wins and hands it to the loop, which closes it between two batches
+ *     of events, so a descriptor number is never freed while the loop may
+ *     still be using it.
  */
 #define _GNU_SOURCE /* accept4, epoll_pwait */
 
@@ -161,8 +165,8 @@ static void watch(int ep, int fd, conns_handle h, conn *c, int want_out)
     c->want_out = want_out;
     ev.events = want_out ? EPOLLOUT : EPOLLIN;
     ev.data.u64 = h.value;
-    /* It fails with EBADF if the reaper has just closed fd; the next read or
-       write fails the same way and hang_up() learns it lost. */
+    /* Cannot fail: only this thread closes sockets, so fd is still open and
+       registered, even if the reaper has just shut it down. */
     epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev);
 }
 
