@@ -1,0 +1,693 @@
+/* bench.c - the workloads of the rpool benchmark suite, written once over
+ * bench_sys.h and built once per system and object size (see bench.mk).
+ *
+ *   bench_SYS_SIZE w1 REPS N     hot pair: get, touch, put, N times
+ *   bench_SYS_SIZE w1k REPS N    the same with one other object kept live
+ *   bench_SYS_SIZE w2 REPS N     batch: get N and keep them, put them all;
+ *                                five rounds in each of REPS fresh child
+ *                                processes (round 1 cold), get and put apart
+ *   bench_SYS_SIZE w3 REPS N     two threads, each doing w1
+ *   bench_SYS_SIZE w4 REPS N     producer gets, touches and passes N objects
+ *                                through a ring to a consumer that puts them
+ *   bench_SYS_SIZE w5 REPS OPS   random churn over 100k live objects
+ *   bench_SYS_SIZE w6 REPS OPS   random deref of 1M live objects, and the
+ *                                same reads through a plain pointer array
+ *   bench_SYS_SIZE w7 THREADS    short-lived threads each keeping one object
+ *   bench_SYS_SIZE mem N         peak RSS growth per live object at N live
+ *
+ * Every timed figure is printed as one line
+ *
+ *   R <workload> <metric> <system> <size> <median> <min> <max> <unit>
+ *
+ * over the repetitions; run.sh turns those lines into RESULTS.md. The loops
+ * call bench_escape(p) after touching an object so that the compiler can
+ * neither drop a malloc/free pair nor keep the object in a register; it
+ * costs no instruction and is in every system's loop alike.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench_sys.h"
+
+#define W2_ROUNDS 5
+#define W5_LIVE 100000u
+#define W6_LIVE 1000000u
+#define WARM_PAIRS 100000u
+#define RING_SLOTS 1024u
+
+static const char *sys_name;
+
+static void bench_fail(const char *what)
+{
+    fprintf(stderr, "bench %s: %s failed (%s)\n", sys_name, what, strerror(errno));
+    exit(1);
+}
+
+static inline void bench_escape(void *p)
+{
+    __asm__ volatile("" : : "r"(p) : "memory");
+}
+
+static inline void bench_pause(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __asm__ volatile("pause");
+#endif
+}
+
+/* Spinning threads share two cores with each other and with the system,
+   so a waiter yields after a short spin instead of burning its slice. */
+static void bench_wait_step(unsigned *spins)
+{
+    if (++*spins < 64) {
+        bench_pause();
+    } else {
+        *spins = 0;
+        sched_yield();
+    }
+}
+
+static double now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static inline uint32_t rng_below(uint32_t m)
+{
+    uint64_t x = rng_state;
+
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    rng_state = x;
+    return (uint32_t)(((x * 0x2545f4914f6cdd1dull) >> 32) * (uint64_t)m >> 32);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* Sorts v in place. */
+static void report(const char *workload, const char *metric, double *v, size_t n,
+                   const char *unit)
+{
+    double med;
+
+    qsort(v, n, sizeof *v, cmp_double);
+    med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    printf("R %s %s %s %d %.3f %.3f %.3f %s\n", workload, metric, sys_name, OBJ_SIZE, med, v[0],
+           v[n - 1], unit);
+    fflush(stdout);
+}
+
+/* A field of /proc/self/status, in KiB. */
+static long status_kib(const char *field)
+{
+    char line[256];
+    size_t len = strlen(field);
+    long kib = -1;
+    FILE *f = fopen("/proc/self/status", "r");
+
+    if (!f)
+        bench_fail("fopen /proc/self/status");
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, field, len) == 0 && line[len] == ':')
+            kib = strtol(line + len + 1, 0, 10);
+    fclose(f);
+    return kib;
+}
+
+/* Zeroed memory whose pages are already faulted in, so that neither a timed
+   loop nor an RSS figure pays for the caller's own arrays. (A memset would
+   not do: the compiler drops a memset to zero right after calloc.) */
+static void *xcalloc(size_t n, size_t size)
+{
+    volatile char *p = (volatile char *)calloc(n, size);
+    size_t i;
+
+    if (!p)
+        bench_fail("calloc");
+    for (i = 0; i < n * size; i += 4096)
+        p[i] = 0;
+    return (void *)p;
+}
+
+/* ---- W1 hot pair ------------------------------------------------------ */
+
+__attribute__((noinline)) static void w1_loop(uint64_t n)
+{
+    uint64_t i;
+
+    for (i = 0; i < n; i++) {
+        ref r;
+        bench_obj *p = sys_get(&r);
+        if (!p)
+            bench_fail("get");
+        p->w[0] = i;
+        bench_escape(p);
+        if (sys_put(r) != 0)
+            bench_fail("put");
+    }
+}
+
+/* keep: hold one other object live throughout, as almost any real program
+   does; some allocators (mimalloc) take a slower path when a pair empties
+   their page, which that object prevents. */
+static void w1(int reps, uint64_t n, int keep)
+{
+    double *v = (double *)xcalloc((size_t)reps, sizeof *v);
+    ref kept;
+    int k;
+
+    if (keep && !sys_get(&kept))
+        bench_fail("get");
+    w1_loop(WARM_PAIRS);
+    for (k = 0; k < reps; k++) {
+        double t0 = now_ns();
+        w1_loop(n);
+        v[k] = (now_ns() - t0) / (double)n;
+    }
+    report("W1", keep ? "pair-keep1" : "pair", v, (size_t)reps, "ns/pair");
+    if (keep && sys_put(kept) != 0)
+        bench_fail("put");
+    free(v);
+}
+
+/* ---- W2 batch ------------------------------------------------------- */
+
+/* Runs in a fresh child process, so round 1 meets an allocator that has
+   never handed out an object. Writes 2 * W2_ROUNDS ns/op figures to fd. */
+static void w2_child(uint64_t n, int fd)
+{
+    ref *refs = (ref *)xcalloc(n, sizeof *refs);
+    double t[2 * W2_ROUNDS];
+    uint64_t i;
+    int round;
+
+    for (round = 0; round < W2_ROUNDS; round++) {
+        double t0 = now_ns(), t1;
+        for (i = 0; i < n; i++) {
+            bench_obj *p = sys_get(&refs[i]);
+            if (!p)
+                bench_fail("get");
+            p->w[0] = i;
+            bench_escape(p);
+        }
+        t1 = now_ns();
+        for (i = 0; i < n; i++)
+            if (sys_put(refs[i]) != 0)
+                bench_fail("put");
+        t[2 * round] = (t1 - t0) / (double)n;
+        t[2 * round + 1] = (now_ns() - t1) / (double)n;
+    }
+    if (write(fd, t, sizeof t) != (ssize_t)sizeof t)
+        bench_fail("write");
+}
+
+static void w2(int reps, uint64_t n)
+{
+    size_t nwarm = (size_t)reps * (W2_ROUNDS - 1);
+    double *acq_cold = (double *)xcalloc((size_t)reps, sizeof(double));
+    double *rel_cold = (double *)xcalloc((size_t)reps, sizeof(double));
+    double *acq_warm = (double *)xcalloc(nwarm, sizeof(double));
+    double *rel_warm = (double *)xcalloc(nwarm, sizeof(double));
+    int k, round;
+
+    for (k = 0; k < reps; k++) {
+        double t[2 * W2_ROUNDS];
+        int fds[2], status;
+        pid_t pid;
+
+        if (pipe(fds) != 0)
+            bench_fail("pipe");
+        fflush(stdout);
+        pid = fork();
+        if (pid < 0)
+            bench_fail("fork");
+        if (pid == 0) {
+            close(fds[0]);
+            w2_child(n, fds[1]);
+            _exit(0);
+        }
+        close(fds[1]);
+        if (read(fds[0], t, sizeof t) != (ssize_t)sizeof t)
+            bench_fail("read from the W2 child");
+        close(fds[0]);
+        if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
+            bench_fail("W2 child");
+        acq_cold[k] = t[0];
+        rel_cold[k] = t[1];
+        for (round = 1; round < W2_ROUNDS; round++) {
+            acq_warm[(size_t)k * (W2_ROUNDS - 1) + (size_t)round - 1] = t[2 * round];
+            rel_warm[(size_t)k * (W2_ROUNDS - 1) + (size_t)round - 1] = t[2 * round + 1];
+        }
+    }
+    report("W2", "acquire-cold", acq_cold, (size_t)reps, "ns/op");
+    report("W2", "acquire-warm", acq_warm, nwarm, "ns/op");
+    report("W2", "release-cold", rel_cold, (size_t)reps, "ns/op");
+    report("W2", "release-warm", rel_warm, nwarm, "ns/op");
+    free(acq_cold);
+    free(rel_cold);
+    free(acq_warm);
+    free(rel_warm);
+}
+
+/* ---- start line for the threaded workloads ----------------------------- */
+
+static unsigned ready; /* threads at the start line */
+static unsigned go;    /* set once all are there */
+
+static void start_line_wait(void)
+{
+    unsigned spins = 0;
+
+    __atomic_add_fetch(&ready, 1, __ATOMIC_ACQ_REL);
+    while (!__atomic_load_n(&go, __ATOMIC_ACQUIRE))
+        bench_wait_step(&spins);
+}
+
+/* Waits for `threads` threads to reach the start line, then lets them go.
+   Returns the start time. */
+static double start_line_open(unsigned threads)
+{
+    unsigned spins = 0;
+    double t0;
+
+    while (__atomic_load_n(&ready, __ATOMIC_ACQUIRE) < threads)
+        bench_wait_step(&spins);
+    t0 = now_ns();
+    __atomic_store_n(&go, 1, __ATOMIC_RELEASE);
+    return t0;
+}
+
+static void start_line_reset(void)
+{
+    __atomic_store_n(&ready, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&go, 0, __ATOMIC_RELAXED);
+}
+
+static void spawn(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+    int r = pthread_create(t, 0, fn, arg);
+
+    if (r) {
+        errno = r;
+        bench_fail("pthread_create");
+    }
+}
+
+/* ---- W3 two threads of W1 ------------------------------------------- */
+
+static void *w3_thread(void *arg)
+{
+    uint64_t n = *(const uint64_t *)arg;
+
+    w1_loop(WARM_PAIRS);
+    start_line_wait();
+    w1_loop(n);
+    return 0;
+}
+
+static void w3(int reps, uint64_t n)
+{
+    double *v = (double *)xcalloc((size_t)reps, sizeof *v);
+    int k;
+
+    for (k = 0; k < reps; k++) {
+        pthread_t t[2];
+        double t0;
+
+        start_line_reset();
+        spawn(&t[0], w3_thread, &n);
+        spawn(&t[1], w3_thread, &n);
+        t0 = start_line_open(2);
+        pthread_join(t[0], 0);
+        pthread_join(t[1], 0);
+        v[k] = (now_ns() - t0) / (double)n;
+    }
+    report("W3", "pair-per-thread", v, (size_t)reps, "ns/pair");
+    free(v);
+}
+
+/* ---- W4 producer -> ring -> consumer --------------------------------- */
+
+#if !defined(BENCH_FREELIST)
+
+/* Single producer, single consumer. Each side caches the other's index and
+   reads it again only when the ring looks full (or empty). */
+static struct {
+    _Alignas(64) uint64_t head; /* next slot the consumer reads */
+    _Alignas(64) uint64_t tail; /* next slot the producer writes */
+    _Alignas(64) ref slot[RING_SLOTS];
+} ring;
+
+static void *w4_producer(void *arg)
+{
+    uint64_t n = *(const uint64_t *)arg, i, tail = 0, head = 0;
+
+    start_line_wait();
+    for (i = 0; i < n; i++) {
+        unsigned spins = 0;
+        ref r;
+        bench_obj *p = sys_get(&r);
+        if (!p)
+            bench_fail("get");
+        p->w[0] = i;
+        bench_escape(p);
+        while (tail - head == RING_SLOTS) {
+            head = __atomic_load_n(&ring.head, __ATOMIC_ACQUIRE);
+            if (tail - head == RING_SLOTS)
+                bench_wait_step(&spins);
+        }
+        ring.slot[tail % RING_SLOTS] = r;
+        __atomic_store_n(&ring.tail, ++tail, __ATOMIC_RELEASE);
+    }
+    return 0;
+}
+
+static void *w4_consumer(void *arg)
+{
+    uint64_t n = *(const uint64_t *)arg, i, head = 0, tail = 0;
+
+    start_line_wait();
+    for (i = 0; i < n; i++) {
+        unsigned spins = 0;
+        while (head == tail) {
+            tail = __atomic_load_n(&ring.tail, __ATOMIC_ACQUIRE);
+            if (head == tail)
+                bench_wait_step(&spins);
+        }
+        if (sys_put(ring.slot[head % RING_SLOTS]) != 0)
+            bench_fail("put");
+        __atomic_store_n(&ring.head, ++head, __ATOMIC_RELEASE);
+    }
+    return 0;
+}
+
+static double w4_once(uint64_t n)
+{
+    pthread_t prod, cons;
+    double t0;
+
+    start_line_reset();
+    __atomic_store_n(&ring.head, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&ring.tail, 0, __ATOMIC_RELAXED);
+    spawn(&prod, w4_producer, &n);
+    spawn(&cons, w4_consumer, &n);
+    t0 = start_line_open(2);
+    pthread_join(prod, 0);
+    pthread_join(cons, 0);
+    return (now_ns() - t0) / (double)n;
+}
+
+static void w4(int reps, uint64_t n)
+{
+    double *v = (double *)xcalloc((size_t)reps, sizeof *v);
+    int k;
+
+    w4_once(n / 10 + 1);
+    for (k = 0; k < reps; k++)
+        v[k] = w4_once(n);
+    report("W4", "object", v, (size_t)reps, "ns/object");
+    free(v);
+}
+
+#endif
+
+/* ---- W5 random churn ------------------------------------------------- */
+
+/* 2 * W5_LIVE slots, half of them live: each op picks a slot at random and
+   puts its object if it is live, else gets one into it, so gets and puts
+   come in random order and the live count hovers around W5_LIVE. */
+__attribute__((noinline)) static void w5_loop(ref *refs, unsigned char *live, uint64_t ops)
+{
+    uint64_t k;
+
+    for (k = 0; k < ops; k++) {
+        uint32_t i = rng_below(2 * W5_LIVE);
+        if (live[i]) {
+            if (sys_put(refs[i]) != 0)
+                bench_fail("put");
+            live[i] = 0;
+        } else {
+            bench_obj *p = sys_get(&refs[i]);
+            if (!p)
+                bench_fail("get");
+            p->w[0] = k;
+            bench_escape(p);
+            live[i] = 1;
+        }
+    }
+}
+
+static void w5(int reps, uint64_t ops)
+{
+    double *v = (double *)xcalloc((size_t)reps, sizeof *v);
+    ref *refs = (ref *)xcalloc(2 * W5_LIVE, sizeof *refs);
+    unsigned char *live = (unsigned char *)xcalloc(2 * W5_LIVE, 1);
+    uint32_t i;
+    int k;
+
+    for (i = 0; i < W5_LIVE; i++) {
+        bench_obj *p = sys_get(&refs[i]);
+        if (!p)
+            bench_fail("get");
+        p->w[0] = i;
+        live[i] = 1;
+    }
+    w5_loop(refs, live, ops / 10 + 1);
+    for (k = 0; k < reps; k++) {
+        double t0 = now_ns();
+        w5_loop(refs, live, ops);
+        v[k] = (now_ns() - t0) / (double)ops;
+    }
+    report("W5", "op", v, (size_t)reps, "ns/op");
+    free(v);
+}
+
+/* ---- W6 random lookup ------------------------------------------------ */
+
+#if defined(BENCH_RPOOL)
+/* What a user holding handles writes: look the handle up, check it. */
+__attribute__((noinline)) static uint64_t w6_lookup(const ref *refs, uint64_t ops)
+{
+    uint64_t k, sum = 0;
+
+    for (k = 0; k < ops; k++) {
+        bench_obj *p = sys_deref(refs[rng_below(W6_LIVE)]);
+        if (!p)
+            bench_fail("lookup");
+        sum += p->w[0];
+    }
+    return sum;
+}
+#endif
+
+/* The floor: an unchecked read through an array of pointers. */
+__attribute__((noinline)) static uint64_t w6_pointer(bench_obj *const *ptrs, uint64_t ops)
+{
+    uint64_t k, sum = 0;
+
+    for (k = 0; k < ops; k++)
+        sum += ptrs[rng_below(W6_LIVE)]->w[0];
+    return sum;
+}
+
+static void w6(int reps, uint64_t ops)
+{
+    double *vl = (double *)xcalloc((size_t)reps, sizeof *vl);
+    double *vp = (double *)xcalloc((size_t)reps, sizeof *vp);
+    ref *refs = (ref *)xcalloc(W6_LIVE, sizeof *refs);
+    bench_obj **ptrs = (bench_obj **)xcalloc(W6_LIVE, sizeof *ptrs);
+    uint64_t sum = 0;
+    uint32_t i;
+    int k;
+
+    for (i = 0; i < W6_LIVE; i++) {
+        bench_obj *p = sys_get(&refs[i]);
+        if (!p)
+            bench_fail("get");
+        p->w[0] = i;
+        ptrs[i] = p;
+    }
+    for (k = 0; k < reps; k++) {
+        double t0 = now_ns();
+#if defined(BENCH_RPOOL)
+        sum += w6_lookup(refs, ops);
+        vl[k] = (now_ns() - t0) / (double)ops;
+        t0 = now_ns();
+#endif
+        sum += w6_pointer(ptrs, ops);
+        vp[k] = (now_ns() - t0) / (double)ops;
+    }
+    bench_escape(&sum);
+#if defined(BENCH_RPOOL)
+    report("W6", "lookup", vl, (size_t)reps, "ns/lookup");
+#endif
+    report("W6", "pointer", vp, (size_t)reps, "ns/lookup");
+    free(vl);
+    free(vp);
+}
+
+/* ---- W7 thread churn ------------------------------------------------- */
+
+#if !defined(BENCH_FREELIST)
+
+static void *w7_thread(void *arg)
+{
+    ref *r = (ref *)arg;
+    bench_obj *p = sys_get(r);
+
+    if (!p)
+        bench_fail("get");
+    p->w[0] = 1;
+    bench_escape(p);
+    return 0;
+}
+
+/* One thread at a time, each keeping its object. Timed as a whole process
+   by hyperfine; prints what is held afterwards. */
+static void w7(uint64_t threads)
+{
+    ref *refs = (ref *)xcalloc(threads, sizeof *refs);
+    long rss0 = status_kib("VmRSS"), rss1;
+    uint64_t t;
+
+    for (t = 0; t < threads; t++) {
+        pthread_t th;
+        spawn(&th, w7_thread, &refs[t]);
+        pthread_join(th, 0);
+    }
+    rss1 = status_kib("VmRSS");
+    printf("M W7 rss-growth-kib %s %d %ld\n", sys_name, OBJ_SIZE, rss1 - rss0);
+#if defined(BENCH_RPOOL)
+    {
+        rpool_stats st;
+        objs_stats(&st);
+        if (st.live != threads)
+            bench_fail("W7 live count");
+        printf("M W7 blocks %s %d %zu\n", sys_name, OBJ_SIZE, st.blocks);
+        printf("M W7 bytes %s %d %zu\n", sys_name, OBJ_SIZE, st.bytes);
+    }
+#endif
+}
+
+#endif
+
+/* ---- memory per live object ------------------------------------------ */
+
+static void mem(uint64_t n)
+{
+    ref *refs = (ref *)xcalloc(n, sizeof *refs);
+    long rss0 = status_kib("VmRSS"), hwm;
+    uint64_t i;
+
+    for (i = 0; i < n; i++) {
+        bench_obj *p = sys_get(&refs[i]);
+        if (!p)
+            bench_fail("get");
+        p->w[0] = i;
+        bench_escape(p);
+    }
+    hwm = status_kib("VmHWM");
+    printf("M MEM rss-bytes-per-object %s %d %.2f\n", sys_name, OBJ_SIZE,
+           (double)(hwm - rss0) * 1024.0 / (double)n);
+#if defined(BENCH_RPOOL)
+    {
+        rpool_stats st;
+        objs_stats(&st);
+        printf("M MEM pool-bytes-per-object %s %d %.2f\n", sys_name, OBJ_SIZE,
+               (double)st.bytes / (double)n);
+    }
+#endif
+}
+
+/* ---- main -------------------------------------------------------------- */
+
+/* For the malloc builds: which library the process's malloc comes from,
+   so that a link that did not take effect cannot pass for an allocator. */
+static const char *name_of_malloc(void)
+{
+    void *(*fn)(size_t) = malloc;
+    void *addr;
+    Dl_info info;
+
+    memcpy(&addr, &fn, sizeof addr);
+    if (!dladdr(addr, &info) || !info.dli_fname)
+        return "unknown";
+    if (strstr(info.dli_fname, "jemalloc"))
+        return "jemalloc";
+    if (strstr(info.dli_fname, "mimalloc"))
+        return "mimalloc";
+    if (strstr(info.dli_fname, "tcmalloc"))
+        return "tcmalloc";
+    if (strstr(info.dli_fname, "libc.so"))
+        return "glibc";
+    return "unknown";
+}
+
+static void usage(const char *prog)
+{
+    fprintf(stderr, "usage: %s w1|w1k|w2|w3|w4|w5|w6 REPS N  |  w7 THREADS  |  mem N\n", prog);
+    exit(2);
+}
+
+int main(int argc, char **argv)
+{
+    const char *mode;
+    int reps = 1;
+    uint64_t n = 0;
+
+    sys_name = SYS_NAME ? SYS_NAME : name_of_malloc();
+    if (argc == 4) {
+        reps = atoi(argv[2]);
+        n = strtoull(argv[3], 0, 10);
+    } else if (argc == 3) {
+        n = strtoull(argv[2], 0, 10);
+    } else {
+        usage(argv[0]);
+    }
+    mode = argv[1];
+    if (reps < 1 || n < 1)
+        usage(argv[0]);
+    if (argc == 4 && strcmp(mode, "w1") == 0)
+        w1(reps, n, 0);
+    else if (argc == 4 && strcmp(mode, "w1k") == 0)
+        w1(reps, n, 1);
+    else if (argc == 4 && strcmp(mode, "w2") == 0)
+        w2(reps, n);
+    else if (argc == 4 && strcmp(mode, "w3") == 0)
+        w3(reps, n);
+#if !defined(BENCH_FREELIST)
+    else if (argc == 4 && strcmp(mode, "w4") == 0)
+        w4(reps, n);
+    else if (argc == 3 && strcmp(mode, "w7") == 0)
+        w7(n);
+#endif
+    else if (argc == 4 && strcmp(mode, "w5") == 0)
+        w5(reps, n);
+    else if (argc == 4 && strcmp(mode, "w6") == 0)
+        w6(reps, n);
+    else if (argc == 3 && strcmp(mode, "mem") == 0)
+        mem(n);
+    else
+        usage(argv[0]);
+    return 0;
+}

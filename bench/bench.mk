@@ -1,0 +1,65 @@
+# Benchmarks, never part of `make test`.
+#
+#   make bench         builds one program per system and object size, runs
+#                      the whole suite (about 15 minutes on 2 cores) and
+#                      writes bench/RESULTS.md and bench/results.svg
+#   make bench-quick   the same suite, short, into $(BUILD)/bench/quick/
+#
+# Both install what they need with apt when it is missing (needs root).
+
+BENCH_DIR     := $(BUILD)/bench
+BENCH_SIZES   := 16 128 1024
+BENCH_SYSTEMS := rpool rpool-owned glibc jemalloc mimalloc tcmalloc freelist
+BENCH_PKGS    := hyperfine gnuplot-nox valgrind libjemalloc-dev libmimalloc-dev \
+                 libgoogle-perftools-dev
+
+# Every system is the same bench/bench.c; these pick the system and link
+# the allocator. The allocator library comes first on the link line so that
+# its malloc is the one the program binds to (bench.c checks at run time).
+bench_defs_rpool       := -DBENCH_RPOOL
+bench_defs_rpool-owned := -DBENCH_RPOOL -DBENCH_OWNED
+bench_defs_glibc       := -DBENCH_MALLOC
+bench_defs_jemalloc    := -DBENCH_MALLOC
+bench_defs_mimalloc    := -DBENCH_MALLOC
+bench_defs_tcmalloc    := -DBENCH_MALLOC
+bench_defs_freelist    := -DBENCH_FREELIST
+bench_libs_jemalloc    := -ljemalloc
+bench_libs_mimalloc    := -lmimalloc
+bench_libs_tcmalloc    := -ltcmalloc_minimal
+
+BENCH_PROGS := $(foreach s,$(BENCH_SYSTEMS),$(foreach z,$(BENCH_SIZES),$(BENCH_DIR)/bench_$(s)_$(z)))
+
+# The build line of each system, for RESULTS.md.
+BENCH_BUILD_LINE := $(CC) $(CPPFLAGS) $(CFLAGS) -DOBJ_SIZE=SIZE DEFS -o $(BENCH_DIR)/bench_SYSTEM_SIZE \
+                    bench/bench.c LIBS $(LDLIBS)
+bench_empty :=
+bench_space := $(bench_empty) $(bench_empty)
+BENCH_BUILD_SYSTEMS := $(foreach s,$(BENCH_SYSTEMS),$(s):$(subst $(bench_space),+,$(strip \
+                       $(bench_defs_$(s)))):$(subst $(bench_space),+,$(bench_libs_$(s))))
+
+.PHONY: bench bench-quick bench-deps
+
+bench-deps:
+	@missing=; for p in $(BENCH_PKGS); do \
+	    dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
+	fi
+
+$(BENCH_DIR)/bench_%: bench/bench.c bench/bench_sys.h $(HEADERS) | bench-deps
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -DOBJ_SIZE=$(word 2,$(subst _, ,$*)) \
+	    $(bench_defs_$(word 1,$(subst _, ,$*))) -o $@ bench/bench.c \
+	    $(bench_libs_$(word 1,$(subst _, ,$*))) $(LDLIBS)
+
+bench: $(BENCH_PROGS)
+	BENCH_CC="$(CC)" BENCH_BUILD_LINE="$(BENCH_BUILD_LINE)" \
+	BENCH_BUILD_SYSTEMS="$(BENCH_BUILD_SYSTEMS)" \
+	    sh bench/run.sh full $(BENCH_DIR) bench
+
+bench-quick: $(BENCH_PROGS)
+	BENCH_CC="$(CC)" BENCH_BUILD_LINE="$(BENCH_BUILD_LINE)" \
+	BENCH_BUILD_SYSTEMS="$(BENCH_BUILD_SYSTEMS)" \
+	    sh bench/run.sh quick $(BENCH_DIR) $(BENCH_DIR)/quick

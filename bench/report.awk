@@ -1,0 +1,295 @@
+# report.awk - turns the raw lines of run.sh into the tables of RESULTS.md.
+#
+#   R WORKLOAD METRIC SYSTEM SIZE MEDIAN MIN MAX UNIT   a timed figure
+#   M WORKLOAD METRIC SYSTEM SIZE VALUE                 a count or a size
+#   I VARIANT SYSTEM SIZE IR_N IR_2N N                  callgrind totals
+
+BEGIN {
+    nsys = split("rpool rpool-owned glibc jemalloc mimalloc tcmalloc freelist", sys, " ")
+    npeer = split("glibc jemalloc mimalloc tcmalloc", peer, " ")
+    nsz = split("16 128 1024", sz, " ")
+    for (i = 1; i <= npeer; i++)
+        ispeer[peer[i]] = 1
+}
+
+$1 == "R" {
+    k = $2 SUBSEP $3 SUBSEP $4 SUBSEP $5
+    med[k] = $6; lo[k] = $7; hi[k] = $8
+    unit[$2 SUBSEP $3] = $9
+}
+$1 == "M" { val[$2 SUBSEP $3 SUBSEP $4 SUBSEP $5] = $6 }
+$1 == "I" { ir[$2 SUBSEP $3 SUBSEP $4] = ($6 - $5) / $7 }
+
+function num(x) {
+    if (x >= 100) return sprintf("%.0f", x)
+    if (x >= 10) return sprintf("%.1f", x)
+    return sprintf("%.2f", x)
+}
+
+function has(w, m, s, z) { return (w SUBSEP m SUBSEP s SUBSEP z) in med }
+function get(w, m, s, z) { return med[w SUBSEP m SUBSEP s SUBSEP z] }
+
+function cell(w, m, s, z,    k) {
+    k = w SUBSEP m SUBSEP s SUBSEP z
+    if (!(k in med)) return "n/a"
+    return num(med[k]) " (" num(lo[k]) "–" num(hi[k]) ")"
+}
+
+# The lowest median among the malloc peers; 0 when none ran.
+function best(w, m, z,    i, b, v) {
+    b = 0
+    for (i = 1; i <= npeer; i++)
+        if (has(w, m, peer[i], z)) {
+            v = get(w, m, peer[i], z)
+            if (b == 0 || v < b) b = v
+        }
+    return b
+}
+
+# "10M", "200k": the count of a "REPS COUNT" parameter pair.
+function count(param,    a, n) {
+    split(param, a, " ")
+    n = a[2] + 0
+    if (n >= 1000000 && n % 1000000 == 0) return (n / 1000000) "M"
+    if (n >= 1000 && n % 1000 == 0) return (n / 1000) "k"
+    return n
+}
+
+function reps(param,    a) {
+    split(param, a, " ")
+    return a[1]
+}
+
+function ratio(x, y) { return y > 0 ? sprintf("%.2f×", x / y) : "n/a" }
+
+# One table: a row per system, for each size the median with the spread
+# over repetitions and the ratio to the best malloc peer.
+function timed(w, m, title, text,    i, j, s, line, b) {
+    if (!((w SUBSEP m) in unit)) return
+    print "### " title
+    print ""
+    print text " Median (min–max) in " unit[w SUBSEP m] "; ×best: median ÷ the best median among glibc, jemalloc, mimalloc and tcmalloc in this run."
+    print ""
+    line = "| system |"
+    for (j = 1; j <= nsz; j++) line = line " " sz[j] " B | ×best |"
+    print line
+    line = "|---|"
+    for (j = 1; j <= nsz; j++) line = line "---:|---:|"
+    print line
+    for (i = 1; i <= nsys; i++) {
+        s = sys[i]
+        line = "| " s " |"
+        for (j = 1; j <= nsz; j++) {
+            b = best(w, m, sz[j])
+            line = line " " cell(w, m, s, sz[j]) " | " \
+                   (has(w, m, s, sz[j]) ? ratio(get(w, m, s, sz[j]), b) : "") " |"
+        }
+        print line
+    }
+    print ""
+}
+
+function verdict(ok) { return ok ? "met" : "**missed**" }
+
+END {
+    print "## Results"
+    print ""
+    print "Figures are medians over repetitions in one process (W2: over fresh"
+    print "child processes), with the spread (min–max) in brackets. Ratios are"
+    print "taken within this run. The chart `results.svg` shows the medians:"
+    print ""
+    print "![ns per operation per system per workload](results.svg)"
+    print ""
+
+    timed("W1", "pair", "W1 hot pair", "Get one object, write a word of it, put it back; " count(w1) " times, " reps(w1) " repetitions; nothing else live.")
+    timed("W2", "acquire-cold", "W2 batch: acquire, round 1 (cold)", "Get " count(w2) " objects and keep them, then put them all back; 5 rounds in each of " reps(w2) " fresh child processes. This table: the gets of round 1.")
+    timed("W2", "acquire-warm", "W2 batch: acquire, rounds 2–5", "The gets of rounds 2–5, after round 1 put everything back.")
+    timed("W2", "release-cold", "W2 batch: release, round 1 (cold)", "The puts of round 1, in the order the objects were got.")
+    timed("W2", "release-warm", "W2 batch: release, rounds 2–5", "The puts of rounds 2–5.")
+    timed("W3", "pair-per-thread", "W3 two threads, each W1", "Two threads at once, each doing " count(w3) " W1 pairs; wall time ÷ pairs per thread (equal to W1 if it scales perfectly on two free cores); " reps(w3) " repetitions.")
+    timed("W4", "object", "W4 cross-thread", "A producer gets and touches " count(w4) " objects and passes them through a 1024-slot ring to a consumer that puts them (rpool: handles; malloc: pointers); wall time ÷ objects; " reps(w4) " repetitions. The freelist is single-threaded: n/a.")
+    timed("W5", "op", "W5 random churn", "200k slots, 100k live; each op picks a slot at random and puts its object if live, else gets one into it; " count(w5) " ops, " reps(w5) " repetitions.")
+
+    # W6: rpool's lookup against the pointer array of the same objects.
+    if (("W6" SUBSEP "pointer") in unit) {
+        print "### W6 random lookup of 1M live objects"
+        print ""
+        print count(w6) " reads of a word of a random one of 1M live objects, " reps(w6) " repetitions. rpool lookup: `objs_lookup(handles[i])`, NULL-checked; pointer array: `pointers[i]->w[0]`, the unchecked floor, over each system's own objects. Median (min–max) in " unit["W6" SUBSEP "pointer"] "; ×pointer: rpool lookup ÷ the pointer array of the same objects, same process."
+        print ""
+        line = "| reads through |"
+        for (j = 1; j <= nsz; j++) line = line " " sz[j] " B | ×pointer |"
+        print line
+        line = "|---|"
+        for (j = 1; j <= nsz; j++) line = line "---:|---:|"
+        print line
+        line = "| rpool lookup |"
+        for (j = 1; j <= nsz; j++)
+            line = line " " cell("W6", "lookup", "rpool", sz[j]) " | " \
+                   (has("W6", "lookup", "rpool", sz[j]) && has("W6", "pointer", "rpool", sz[j]) ? \
+                    ratio(get("W6", "lookup", "rpool", sz[j]), get("W6", "pointer", "rpool", sz[j])) : "n/a") " |"
+        print line
+        for (i = 1; i <= nsys; i++) {
+            s = sys[i]
+            if (s == "rpool-owned") continue
+            line = "| pointer array, " s " objects |"
+            for (j = 1; j <= nsz; j++) line = line " " cell("W6", "pointer", s, sz[j]) " | |"
+            print line
+        }
+        print ""
+    }
+
+    print "### W7 thread churn"
+    print ""
+    print w7 " threads, one at a time, each gets one object, keeps it and exits. blocks and pool bytes: rpool's `objs_stats` afterwards; RSS growth: VmRSS after − before (every system; includes thread stacks the C library caches); time: the whole process under hyperfine, median (min–max). The freelist is single-threaded: n/a."
+    print ""
+    print "| system | size | blocks | pool bytes | RSS growth KiB | process ms |"
+    print "|---|---:|---:|---:|---:|---:|"
+    for (j = 1; j <= nsz; j++)
+        for (i = 1; i <= nsys; i++) {
+            s = sys[i]; z = sz[j]
+            if (!(("W7" SUBSEP "rss-growth-kib" SUBSEP s SUBSEP z) in val)) continue
+            print "| " s " | " z " | " \
+                  ((("W7" SUBSEP "blocks" SUBSEP s SUBSEP z) in val) ? val["W7", "blocks", s, z] : "") " | " \
+                  ((("W7" SUBSEP "bytes" SUBSEP s SUBSEP z) in val) ? val["W7", "bytes", s, z] : "") " | " \
+                  val["W7", "rss-growth-kib", s, z] " | " cell("W7", "process", s, z) " |"
+        }
+    print ""
+
+    print "### Memory per live object"
+    print ""
+    print "Peak RSS growth (VmHWM after − VmRSS before) ÷ " count("1 " mem) " objects got and kept, in bytes per object; the caller's handle array is faulted in before. rpool (stats.bytes): the pool's own count of what it holds ÷ " count("1 " mem) ". ×best: ÷ the best malloc peer."
+    print ""
+    line = "| system |"
+    for (j = 1; j <= nsz; j++) line = line " " sz[j] " B | ×best |"
+    print line
+    line = "|---|"
+    for (j = 1; j <= nsz; j++) line = line "---:|---:|"
+    print line
+    for (j = 1; j <= nsz; j++) {
+        mb[j] = 0
+        for (i = 1; i <= npeer; i++) {
+            k = "MEM" SUBSEP "rss-bytes-per-object" SUBSEP peer[i] SUBSEP sz[j]
+            if ((k in val) && (mb[j] == 0 || val[k] < mb[j])) mb[j] = val[k]
+        }
+    }
+    for (i = 1; i <= nsys; i++) {
+        s = sys[i]
+        line = "| " s " |"
+        for (j = 1; j <= nsz; j++) {
+            k = "MEM" SUBSEP "rss-bytes-per-object" SUBSEP s SUBSEP sz[j]
+            line = line " " ((k in val) ? val[k] " | " ratio(val[k], mb[j]) : "n/a | ") " |"
+        }
+        print line
+        if (s == "rpool") {
+            line = "| rpool (stats.bytes) |"
+            for (j = 1; j <= nsz; j++) {
+                k = "MEM" SUBSEP "pool-bytes-per-object" SUBSEP s SUBSEP sz[j]
+                line = line " " ((k in val) ? val[k] " | " ratio(val[k], mb[j]) : "n/a | ") " |"
+            }
+            print line
+        }
+    }
+    print ""
+
+    print "### Instructions per W1 pair (callgrind)"
+    print ""
+    print "Instructions executed per get-touch-put pair, the whole W1 loop included: (Ir of a run with 2N pairs − Ir of a run with N pairs) ÷ N, so start-up, warm-up and exit cancel. W1: nothing else live; +1 live: one other object kept live throughout (`w1k`), which keeps mimalloc off the path it takes when a page empties. Exact and independent of load."
+    print ""
+    line = "| system |"
+    for (j = 1; j <= nsz; j++) line = line " " sz[j] " B W1 | " sz[j] " B +1 live |"
+    print line
+    line = "|---|"
+    for (j = 1; j <= nsz; j++) line = line "---:|---:|"
+    print line
+    for (i = 1; i <= nsys; i++) {
+        s = sys[i]
+        line = "| " s " |"
+        for (j = 1; j <= nsz; j++) {
+            k1 = "w1" SUBSEP s SUBSEP sz[j]; k2 = "w1k" SUBSEP s SUBSEP sz[j]
+            line = line " " ((k1 in ir) ? sprintf("%.1f", ir[k1]) : "n/a") " | " \
+                   ((k2 in ir) ? sprintf("%.1f", ir[k2]) : "n/a") " |"
+        }
+        print line
+    }
+    print ""
+
+    # Targets of issue 4, checked against this run's figures.
+    print "## Targets (issue 4)"
+    print ""
+    print "Checked against the figures above (16-byte objects unless said)."
+    print ""
+    print "| target | measured | |"
+    print "|---|---|---|"
+    z = 16
+    if (("w1" SUBSEP "rpool" SUBSEP z) in ir) {
+        x = ir["w1", "rpool", z]
+        print "| W1 instructions per pair, `release` ≤ 40 | " sprintf("%.1f", x) " | " verdict(x <= 40) " |"
+    }
+    if (("w1" SUBSEP "rpool-owned" SUBSEP z) in ir) {
+        x = ir["w1", "rpool-owned", z]
+        print "| W1 instructions per pair, `release_owned` ≤ 36 | " sprintf("%.1f", x) " | " verdict(x <= 36) " |"
+    }
+    if (("w1" SUBSEP "rpool" SUBSEP z) in ir) {
+        ok = 1
+        for (i = 1; i <= npeer; i++)
+            for (v = 1; v <= 2; v++) {
+                k = (v == 1 ? "w1" : "w1k") SUBSEP peer[i] SUBSEP z
+                if ((k in ir) && ir[k] <= ir["w1", "rpool", z]) ok = 0
+            }
+        print "| W1 instructions: fewer than every peer (both W1 columns) | rpool " sprintf("%.1f", ir["w1", "rpool", z]) \
+              "; lowest peer " lowest_peer_ir(z) " | " verdict(ok) " |"
+    }
+    if (has("W1", "pair", "rpool-owned", z)) {
+        f = ""; ok = 1
+        n3 = split("glibc jemalloc mimalloc", p3, " ")
+        for (i = 1; i <= n3; i++)
+            if (has("W1", "pair", p3[i], z)) {
+                x = get("W1", "pair", "rpool-owned", z) / get("W1", "pair", p3[i], z)
+                f = f (f == "" ? "" : ", ") sprintf("%.2f× %s", x, p3[i])
+                if (x > 0.70) ok = 0
+            }
+        print "| W1 time, `release_owned` ≤ 0.70× glibc, jemalloc, mimalloc | " f " | " verdict(ok) " |"
+    }
+    if (has("W1", "pair", "rpool", z) && has("W1", "pair", "glibc", z)) {
+        x = get("W1", "pair", "rpool", z) / get("W1", "pair", "glibc", z)
+        print "| W1 time, `release` ≤ 1.0× glibc | " sprintf("%.2f×", x) " | " verdict(x <= 1.0) " |"
+    }
+    if (has("W4", "object", "rpool", z) && has("W4", "object", "jemalloc", z)) {
+        x = get("W4", "object", "rpool", z) / get("W4", "object", "jemalloc", z)
+        y = has("W4", "object", "rpool-owned", z) ? get("W4", "object", "rpool-owned", z) / get("W4", "object", "jemalloc", z) : 0
+        print "| W4 time ≤ 0.5× jemalloc | " sprintf("%.2f× (`release`), %.2f× (`release_owned`)", x, y) " | " verdict(x <= 0.5) " |"
+    }
+    if (("W7" SUBSEP "blocks" SUBSEP "rpool" SUBSEP z) in val) {
+        x = val["W7", "blocks", "rpool", z]
+        print "| W7: ≤ 8 blocks after 1000 threads | " x " blocks | " verdict(x <= 8) " |"
+    }
+    if (("MEM" SUBSEP "rss-bytes-per-object" SUBSEP "rpool" SUBSEP z) in val) {
+        x = val["MEM", "rss-bytes-per-object", "rpool", z]
+        print "| Memory ≤ 21 bytes per live object at 1M live | " x " B (RSS), " \
+              val["MEM", "pool-bytes-per-object", "rpool", z] " B (stats.bytes) | " verdict(x <= 21) " |"
+    }
+    f = ""; ok = 1; any = 0
+    for (j = 1; j <= nsz; j++)
+        if (has("W6", "lookup", "rpool", sz[j]) && has("W6", "pointer", "rpool", sz[j])) {
+            x = get("W6", "lookup", "rpool", sz[j]) / get("W6", "pointer", "rpool", sz[j])
+            f = f (f == "" ? "" : ", ") sprintf("%.2f× (%d B)", x, sz[j])
+            if (x > 1.3) ok = 0
+            any = 1
+        }
+    if (any)
+        print "| W6 lookup ≤ 1.3× the pointer array | " f " | " verdict(ok) " |"
+    print ""
+}
+
+function lowest_peer_ir(z,    i, v, k, b, who) {
+    b = -1
+    for (i = 1; i <= npeer; i++)
+        for (v = 1; v <= 2; v++) {
+            k = (v == 1 ? "w1" : "w1k") SUBSEP peer[i] SUBSEP z
+            if ((k in ir) && (b < 0 || ir[k] < b)) {
+                b = ir[k]
+                who = peer[i] (v == 1 ? "" : " +1 live")
+            }
+        }
+    return b < 0 ? "n/a" : sprintf("%.1f (%s)", b, who)
+}

@@ -1,0 +1,199 @@
+#!/bin/sh
+# run.sh MODE BINDIR OUTDIR - runs the benchmark suite and writes
+# OUTDIR/RESULTS.md and OUTDIR/results.svg. Called by `make bench`
+# (MODE full, OUTDIR bench) and `make bench-quick` (MODE quick, OUTDIR
+# $(BUILD)/bench/quick). BINDIR holds bench_SYSTEM_SIZE for every system and
+# size (bench.mk builds them); the raw figures go to BINDIR/raw-MODE.txt.
+#
+# Environment (bench.mk sets the first three): BENCH_CC, the compiler;
+# BENCH_BUILD_LINE and BENCH_BUILD_SYSTEMS, how the programs were built;
+# BENCH_NOTE, an optional line about the conditions, copied into RESULTS.md.
+set -eu
+
+mode=${1:?usage: run.sh full|quick BINDIR OUTDIR}
+bin=${2:?BINDIR}
+out=${3:?OUTDIR}
+here=$(dirname "$0")
+
+systems="rpool rpool-owned glibc jemalloc mimalloc tcmalloc freelist"
+sizes="16 128 1024"
+
+case $mode in
+full)
+    w1="7 10000000"; w2="5 1000000"; w3="5 10000000"; w4="7 2000000"
+    w5="5 5000000"; w6="5 2000000"; w7_runs=10; cg_n=500000; cg_sizes=$sizes ;;
+quick)
+    w1="3 1000000"; w2="2 200000"; w3="3 1000000"; w4="3 200000"
+    w5="3 500000"; w6="3 500000"; w7_runs=3; cg_n=100000; cg_sizes=16 ;;
+*)
+    echo "run.sh: MODE is full or quick" >&2; exit 2 ;;
+esac
+w7_threads=1000
+mem_n=1000000
+
+mkdir -p "$out"
+raw=$bin/raw-$mode.txt
+cmds=$bin/commands-$mode.txt
+: > "$raw"
+: > "$cmds"
+
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+
+# Runs one benchmark command, keeping its result lines; stops on a failure.
+run() {
+    echo "$*" >> "$cmds"
+    echo "+ $*" >&2
+    if ! "$@" > "$bin/last.out"; then
+        echo "run.sh: failed: $*" >&2
+        exit 1
+    fi
+    cat "$bin/last.out" >&2
+    cat "$bin/last.out" >> "$raw"
+}
+
+started=$(date -u '+%Y-%m-%d %H:%M UTC')
+load_start=$(load)
+t_start=$(date +%s)
+
+# The timed workloads, every system in turn for each size, so that a change
+# in the machine's load spreads over all systems rather than one.
+for w in w1 w2 w3 w4 w5 w6; do
+    eval "args=\$$w"
+    for z in $sizes; do
+        for s in $systems; do
+            case $s-$w in
+            freelist-w4) continue ;;   # single-threaded: no cross-thread put
+            rpool-owned-w6) continue ;; # the same lookup as rpool
+            esac
+            # shellcheck disable=SC2086
+            run "$bin/bench_${s}_$z" $w $args
+        done
+    done
+done
+
+# Memory per live object: one process per system and size.
+for z in $sizes; do
+    for s in $systems; do
+        run "$bin/bench_${s}_$z" mem $mem_n
+    done
+done
+
+# W7 thread churn: what is held afterwards, then the whole process timed by
+# hyperfine.
+for z in $sizes; do
+    set --
+    for s in $systems; do
+        [ "$s" = freelist ] && continue
+        run "$bin/bench_${s}_$z" w7 $w7_threads
+        set -- "$@" -n "$s" "$bin/bench_${s}_$z w7 $w7_threads"
+    done
+    csv=$bin/w7-$z-$mode.csv
+    echo "hyperfine -N --warmup 2 --runs $w7_runs --export-csv $csv $*" >> "$cmds"
+    hyperfine -N --warmup 2 --runs "$w7_runs" --style basic --export-csv "$csv" "$@" >&2
+    awk -F, -v z="$z" 'NR > 1 { printf "R W7 process %s %s %.3f %.3f %.3f ms\n",
+                                        $1, z, $4 * 1e3, $7 * 1e3, $8 * 1e3 }' "$csv" >> "$raw"
+done
+
+# Instructions per W1 pair under callgrind: (Ir(2N pairs) - Ir(N pairs)) / N,
+# so that start-up, warm-up and exit cancel out. w1k keeps one other object
+# live.
+ir() {
+    echo "valgrind --tool=callgrind --callgrind-out-file=/dev/null $*" >> "$cmds"
+    if ! valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" \
+            > /dev/null 2> "$bin/last.err"; then
+        cat "$bin/last.err" >&2
+        echo "run.sh: failed under callgrind: $*" >&2
+        exit 1
+    fi
+    sed -n 's/.*Collected : *\([0-9][0-9]*\).*/\1/p' "$bin/last.err"
+}
+for z in $cg_sizes; do
+    for s in $systems; do
+        for w in w1 w1k; do
+            a=$(ir "$bin/bench_${s}_$z" $w 1 $cg_n) || exit 1
+            b=$(ir "$bin/bench_${s}_$z" $w 1 $((2 * cg_n))) || exit 1
+            if [ -z "$a" ] || [ -z "$b" ]; then
+                echo "run.sh: callgrind gave no count for $s $z $w" >&2
+                exit 1
+            fi
+            echo "I $w $s $z $a $b $cg_n" | tee -a "$raw" >&2
+        done
+    done
+done
+
+t_end=$(date +%s)
+load_end=$(load)
+
+# ---- RESULTS.md ----------------------------------------------------------
+
+md=$out/RESULTS.md
+{
+    echo "# rpool benchmark results"
+    echo
+    if [ "$mode" = quick ]; then
+        echo "**Quick run (\`make bench-quick\`): short, a sanity check only; figures are not comparable with \`make bench\`.**"
+        echo
+    fi
+    target=bench
+    [ "$mode" = quick ] && target=bench-quick
+    echo "Written by \`make $target\` (\`bench/run.sh $mode\`); do not edit by hand."
+    echo
+    echo "| | |"
+    echo "|---|---|"
+    echo "| date | $started, $(( (t_end - t_start + 59) / 60 )) minutes |"
+    echo "| rpool | commit $(git -C "$here/.." rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$here/.." diff --quiet HEAD -- rpool.h rpool_impl.h 2>/dev/null || echo ' with uncommitted changes to rpool.h/rpool_impl.h') |"
+    echo "| machine | $(lscpu | sed -n 's/^Model name: *//p' | head -n 1), $(nproc) cores online ($(lscpu | sed -n 's/^Thread(s) per core: *//p') thread per core), $(uname -sr) |"
+    echo "| load average (1, 5, 15 min) | $load_start at the start, $load_end at the end |"
+    if [ -n "${BENCH_NOTE:-}" ]; then
+        echo "| conditions | $BENCH_NOTE |"
+    fi
+    echo "| compiler | $(${BENCH_CC:-cc} --version | head -n 1) |"
+    echo "| libc | $(ldd --version 2>&1 | head -n 1) |"
+    for p in libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4 hyperfine valgrind; do
+        v=$(dpkg-query -W -f '${Version}' "$p" 2>/dev/null || echo "not found")
+        echo "| $p | $v |"
+    done
+    echo
+    echo "## How it was run"
+    echo
+    echo "Each system and object size is its own program, built from"
+    echo "\`bench/bench.c\` (workloads) over \`bench/bench_sys.h\` (one-line"
+    echo "get/put/deref per system); rpool's pool is"
+    echo "\`RPOOL_DEFINE_STATIC(objs, bench_obj)\` with the default configuration."
+    echo "The malloc programs name the library their \`malloc\` resolves to"
+    echo "(\`dladdr\`), so the system column is what ran, not what was asked."
+    echo
+    echo '```'
+    echo "${BENCH_BUILD_LINE:-}"
+    for e in ${BENCH_BUILD_SYSTEMS:-}; do
+        echo "$e" | awk -F: '{ gsub(/\+/, " ", $2); gsub(/\+/, " ", $3);
+                              printf "  %-12s DEFS=%-30s LIBS=%s\n", $1, $2, $3 }'
+    done
+    echo '```'
+    echo
+    echo "Commands (SYS = each system, SIZE = 16, 128, 1024; the full list of"
+    echo "$(wc -l < "$cmds") commands is in \`$cmds\`):"
+    echo
+    echo '```'
+    sed -e "s|$bin/bench_[a-z-]*_[0-9]*|$bin/bench_SYS_SIZE|g" \
+        -e "s|-[0-9]*-$mode.csv|-SIZE-$mode.csv|" \
+        -e "s|-n [a-z-]* ||g" \
+        -e ':a' -e 's|\(SYS_SIZE w7 [0-9]*\) [^ ]*bench_SYS_SIZE w7 [0-9]*|\1|' -e 'ta' \
+        -e 's|^hyperfine .*|& (one command per SYS)|' \
+        "$cmds" | awk '!seen[$0]++'
+    echo '```'
+    echo
+    awk -v w1="$w1" -v w2="$w2" -v w3="$w3" -v w4="$w4" -v w5="$w5" -v w6="$w6" \
+        -v w7="$w7_threads" -v mem="$mem_n" -f "$here/report.awk" "$raw"
+    if [ -f "$here/analysis.md" ]; then
+        echo
+        cat "$here/analysis.md"
+    fi
+} > "$md"
+
+# ---- chart ---------------------------------------------------------------
+
+dat=$bin/chart-$mode.dat
+awk -v systems="$systems" -v sizes="$sizes" -f "$here/chartdata.awk" "$raw" > "$dat"
+gnuplot -e "datafile='$dat'; outfile='$out/results.svg'; sizes='$sizes'" "$here/chart.gp"
+echo "wrote $md and $out/results.svg" >&2
