@@ -327,7 +327,6 @@ RPOOL_IMPL_FAST void *rpool_impl_issue(char *base, const rpool_impl_layout *L, u
                                      uint64_t *handle)
 {
     uint32_t off = id & (L->nitems - 1);
-    char *obj = base + off * L->size;
     uint64_t ver;
 
     if (L->wide) {
@@ -340,8 +339,8 @@ RPOOL_IMPL_FAST void *rpool_impl_issue(char *base, const rpool_impl_layout *L, u
     RPOOL_IMPL_DEBUG_CHECK((ver & 1) && !rpool_impl_is_retired(L, ver - 1)); /* was free */
     rpool_impl_ver_store(base, L, off, ver);
     *handle = ver << L->idbits | id;
-    RPOOL_IMPL_UNPOISON(obj, L->size);
-    return obj;
+    RPOOL_IMPL_UNPOISON(base + off * L->size, L->size);
+    return base + off * L->size;
 }
 
 RPOOL_IMPL_FAST void *rpool_impl_acquire(rpool_impl_pool *pool, rpool_impl_local **tls,
