@@ -277,15 +277,26 @@ static void accept_all(int ep, int lfd)
     }
 }
 
-/* Ends the conversation on a socket the reaper won and hands the socket
-   to the loop to close. The shutdown wakes the loop (the socket turns
-   readable); doing it under the lock means the loop, when it then looks,
-   finds the socket listed. There is room for every connection the pool
-   can hold, and the loop empties the list after every batch, so waiting
-   for room is rare and short. */
-static void doom(int fd)
+/* The reaper's end of a connection. If it wins the release, it shuts the
+ * socket down and lists it for the loop to close.
+ *
+ * Why not close() here: the loop may be inside recv() on this socket,
+ * having looked the handle up just before our release. Closing would free
+ * the number for the next accept() while that call may still use it.
+ * shutdown() ends the conversation instead (the client sees EOF, the
+ * loop's calls fail or see EOF) and keeps the number taken until the
+ * loop closes it, between two batches of events.
+ *
+ * Why under the lock: the loop takes it before closing listed sockets, so
+ * it never finds a connection ended (its events stale) without its socket
+ * listed. Otherwise, with this thread descheduled between the release and
+ * the listing, the loop would spin on a readable socket it cannot close.
+ * There is room for every connection the pool can hold and the loop
+ * empties the list after every batch, so waiting for room is rare. */
+static int reap(conns_handle h, conn *c)
 {
     struct timespec nap = { 0, 1000000 };
+    int fd, won;
 
     pthread_mutex_lock(&doomed.lock);
     while (doomed.n == MAX_CONNS) {
@@ -293,32 +304,27 @@ static void doom(int fd)
         nanosleep(&nap, NULL);
         pthread_mutex_lock(&doomed.lock);
     }
-    shutdown(fd, SHUT_RDWR);
-    doomed.fds[doomed.n++] = fd;
+    won = end_conn(h, c, &fd);
+    if (won) {
+        shutdown(fd, SHUT_RDWR);
+        doomed.fds[doomed.n++] = fd;
+    }
     pthread_mutex_unlock(&doomed.lock);
+    return won;
 }
 
 static void reap_if_idle(conn *c, conns_handle h, void *arg)
 {
     int64_t now = *(const int64_t *)arg;
-    int fd;
 
     if (atomic_load_explicit(&c->self, memory_order_acquire) != h.value)
         return; /* acquired but not set up yet */
     if (now - atomic_load_explicit(&c->last_active, memory_order_relaxed) < idle_ms)
         return;
-    if (!end_conn(h, c, &fd)) {
+    if (reap(h, c))
+        counters.reaped++;
+    else
         counters.reaper_lost++; /* the loop was first: the client hung up meanwhile */
-        return;
-    }
-    /* We own the socket now, but the loop may be inside recv() on it, having
-       looked the handle up just before we released it. Closing it here
-       would free the number for the next accept() while that call may
-       still use it. shutdown() instead ends the conversation (the client
-       sees EOF, the loop's calls fail) and keeps the number taken until
-       the loop, between two batches, closes it. */
-    doom(fd);
-    counters.reaped++;
 }
 
 /* The second thread: every so often, end the connections that have been

@@ -19,7 +19,8 @@
  *       Opens CONNS short connections in waves of 64; each says hello and
  *       hangs up at a random moment between IDLE_MS/2 and 3*IDLE_MS/2, so
  *       that many hang-ups meet the server's reaper closing the same
- *       connection. Checks nothing itself: the server's own exit status
+ *       connection. Each waits for the echo or the server's EOF first, so
+ *       the server has accepted every one; the server's own exit status
  *       says whether every socket was closed exactly once.
  *
  * Exit 0 and one summary line on success; a reason on stderr and exit 1
@@ -382,6 +383,11 @@ static int churn_mode(int conns, int idle)
             nanosleep(&nap, NULL);
             for (i = 0, open_now = 0; i < wave; i++) {
                 if (fds[i] >= 0 && now_ms() >= close_at[i]) {
+                    /* The echo (or the reaper's EOF) proves the server
+                       accepted it, so the server's count must include it. */
+                    struct pollfd p = { fds[i], POLLIN, 0 };
+                    if (poll(&p, 1, 5000) != 1)
+                        fail("the server never answered", opened + i);
                     if (i % 2) {
                         struct linger lg = { 1, 0 };
                         setsockopt(fds[i], SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
