@@ -9,13 +9,13 @@
 # Each one builds the test programs made from test/*.c again, with its flags
 # in OPT, under $(BUILD)/<target> (a recursive make, so the Makefile's own
 # CFLAGS stay), runs them through test/run.sh and ends with its
-# "N passed, M failed" line. A runtime the compiler cannot link, or a missing
+# "N passed, M failed" line. The sanitizers also run the stress test built
+# with RPOOL_DEBUG=1. A runtime the compiler cannot link, or a missing
 # valgrind, is installed with apt-get first.
 
 TEST_PROGS += $(BUILD)/test/stress $(BUILD)/test/faults $(BUILD)/test/debug
 
 $(BUILD)/test/debug: CPPFLAGS += -DRPOOL_DEBUG=1
-
 
 comma := ,
 SAN_OPT := -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -50,9 +50,15 @@ tsan:
 	@TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 	$(MAKE) --no-print-directory san-run BUILD=$(BUILD)/tsan OPT="$(SAN_OPT) -fsanitize=thread"
 
+# The sanitizer runs add the stress test built with RPOOL_DEBUG's checks and
+# poisoning (make test runs it once, without them, to stay short).
+$(BUILD)/test/stress_debug: test/stress.c test/test.h $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -DRPOOL_DEBUG=1 $(CFLAGS) -o $@ $< $(LDLIBS)
+
 san-run:
-	@$(MAKE) --no-print-directory $(SAN_PROGS)
-	@sh test/run.sh $(SAN_PROGS)
+	@$(MAKE) --no-print-directory $(SAN_PROGS) $(BUILD)/test/stress_debug
+	@sh test/run.sh $(SAN_PROGS) $(BUILD)/test/stress_debug
 
 # Each program runs through a two-line wrapper, since test/run.sh runs
 # programs, not command lines.
