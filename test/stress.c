@@ -334,7 +334,7 @@ static void *racer(void *arg)
     return 0;
 }
 
-static void racing_releases_of_one_handle_succeed_exactly_once(void)
+static void eight_threads_racing_to_release_each_handle_free_it_once(void)
 {
     reset_shared();
     race_rounds = 0;
@@ -470,7 +470,7 @@ static void *short_lived(void *arg)
     return 0;
 }
 
-static void short_lived_threads_strand_nothing(void)
+static void two_thousand_short_lived_threads_strand_nothing(void)
 {
     pthread_t t[CHURN_WINDOW];
     rpool_stats st;
@@ -664,9 +664,9 @@ static void capacity_cached_by_a_thread_returns_after_its_flush_or_exit(void)
 int main(void)
 {
     RUN(objects_released_on_other_threads_come_back_through_a_queue);
-    RUN(racing_releases_of_one_handle_succeed_exactly_once);
+    RUN(eight_threads_racing_to_release_each_handle_free_it_once);
     RUN(dead_handles_are_refused_while_their_slots_are_reused);
-    RUN(short_lived_threads_strand_nothing);
+    RUN(two_thousand_short_lived_threads_strand_nothing);
     RUN(a_small_pool_under_pressure_never_exceeds_its_cap);
     RUN(capacity_cached_by_a_thread_returns_after_its_flush_or_exit);
     return test_summary();

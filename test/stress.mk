@@ -6,7 +6,8 @@
 #   make tsan       ThreadSanitizer
 #   make valgrind   memcheck: no error, no definite leak
 #
-# Each one builds the test programs made from test/*.c again, with its flags
+# Each one builds the test programs made from test/*.c (and the fuzz corpus
+# replay) again, with its flags
 # in OPT, under $(BUILD)/<target> (a recursive make, so the Makefile's own
 # CFLAGS stay), runs them through test/run.sh and ends with its
 # "N passed, M failed" line. The sanitizers also run the stress test built
@@ -21,9 +22,10 @@ comma := ,
 SAN_OPT := -O1 -g -fno-omit-frame-pointer -fno-sanitize-recover=all
 SAN_RUNTIMES := libasan8 liblsan0 libubsan1 libtsan2 libclang-rt-dev
 
-# The programs made from test/*.c; evaluated in the sub-make, when every
-# fragment has added its TEST_PROGS.
-SAN_PROGS = $(filter $(patsubst test/%.c,$(BUILD)/test/%,$(wildcard test/*.c)),$(TEST_PROGS))
+# The programs made from test/*.c, and the fuzz corpus replay; evaluated in
+# the sub-make, when every fragment has added its TEST_PROGS.
+SAN_PROGS = $(filter $(patsubst test/%.c,$(BUILD)/test/%,$(wildcard test/*.c)) \
+                     $(BUILD)/test/fuzz_replay,$(TEST_PROGS))
 
 # $(1): flags $(CC) must link a program with, else the runtimes are installed.
 san_need = @echo 'int main(void) { return 0; }' | $(CC) $(1) -x c -o /dev/null - 2>/dev/null || \
