@@ -50,6 +50,15 @@
  *   RPOOL_DEFINE_STATIC(NAME, T)       a single-file program: both at once,
  *   RPOOL_DEFINE_STATIC_EX(NAME, T, ...)  with internal linkage
  *
+ *   RPOOL_HANDLE(NAME)                 only the type NAME_handle, for a T that
+ *                                      holds handles of its own pool; then use
+ *   RPOOL_DECLARE_POOL[_EX](NAME, T, ...)      the forms above without
+ *   RPOOL_DEFINE_STATIC_POOL[_EX](NAME, T, ...) the handle type:
+ *
+ *       RPOOL_HANDLE(units)
+ *       typedef struct unit { units_handle target; int hp; } unit;
+ *       RPOOL_DEFINE_STATIC_POOL(units, unit)
+ *
  * A pool is a singleton with a constant initializer: nothing to call
  * before first use, no init race. Every translation unit that includes the
  * DECLARE sees the same pool and the same thread-local caches.
@@ -266,7 +275,6 @@ typedef struct rpool_stats {
    would be shadowed by that parameter inside the function. */
 #define RPOOL_IMPL_TYPES(NAME, T, ...)                                                        \
     typedef T NAME##_impl_type;                                                               \
-    typedef struct NAME##_handle { uint64_t value; } NAME##_handle;                           \
     RPOOL_IMPL_SOME_FIELDS_BEGIN                                                              \
     static const rpool_config NAME##_config RPOOL_IMPL_UNUSED = { __VA_ARGS__ };              \
     RPOOL_IMPL_SOME_FIELDS_END
@@ -387,11 +395,17 @@ typedef struct rpool_stats {
 
 /* ---- the public macros --------------------------------------------------- */
 
-#define RPOOL_DECLARE(NAME, T) RPOOL_IMPL_DECLARE(NAME, T, RPOOL_IMPL_ZERO_CONFIG)
-#define RPOOL_DECLARE_EX(NAME, T, ...) RPOOL_IMPL_DECLARE(NAME, T, __VA_ARGS__)
+/* The handle type alone: lets T hold handles of its own pool. Follow it with
+   the _POOL forms below, which are the other macros minus the handle. */
+#define RPOOL_HANDLE(NAME) typedef struct NAME##_handle { uint64_t value; } NAME##_handle;
+
+#define RPOOL_DECLARE(NAME, T) RPOOL_HANDLE(NAME) RPOOL_DECLARE_POOL(NAME, T)
+#define RPOOL_DECLARE_EX(NAME, T, ...) RPOOL_HANDLE(NAME) RPOOL_DECLARE_POOL_EX(NAME, T, __VA_ARGS__)
+#define RPOOL_DECLARE_POOL(NAME, T) RPOOL_IMPL_DECLARE(NAME, T, RPOOL_IMPL_ZERO_CONFIG)
+#define RPOOL_DECLARE_POOL_EX(NAME, T, ...) RPOOL_IMPL_DECLARE(NAME, T, __VA_ARGS__)
 
 #define RPOOL_IMPL_DECLARE(NAME, T, ...)                                                      \
-    RPOOL_IMPL_TYPES(NAME, T, __VA_ARGS__)                                                         \
+    RPOOL_IMPL_TYPES(NAME, T, __VA_ARGS__)                                                    \
     RPOOL_IMPL_EXTERNS(NAME)                                                                  \
     RPOOL_IMPL_PROTOS(NAME, NAME##_impl_type, RPOOL_IMPL_EXTERN)                              \
     RPOOL_IMPL_INLINE(NAME, NAME##_impl_type)
@@ -400,8 +414,11 @@ typedef struct rpool_stats {
     RPOOL_IMPL_STORAGE(NAME, )                                                                \
     RPOOL_IMPL_BODIES(NAME, NAME##_impl_type, )
 
-#define RPOOL_DEFINE_STATIC(NAME, T) RPOOL_IMPL_DEFINE_STATIC(NAME, T, RPOOL_IMPL_ZERO_CONFIG)
-#define RPOOL_DEFINE_STATIC_EX(NAME, T, ...) RPOOL_IMPL_DEFINE_STATIC(NAME, T, __VA_ARGS__)
+#define RPOOL_DEFINE_STATIC(NAME, T) RPOOL_HANDLE(NAME) RPOOL_DEFINE_STATIC_POOL(NAME, T)
+#define RPOOL_DEFINE_STATIC_EX(NAME, T, ...)                                                  \
+    RPOOL_HANDLE(NAME) RPOOL_DEFINE_STATIC_POOL_EX(NAME, T, __VA_ARGS__)
+#define RPOOL_DEFINE_STATIC_POOL(NAME, T) RPOOL_IMPL_DEFINE_STATIC(NAME, T, RPOOL_IMPL_ZERO_CONFIG)
+#define RPOOL_DEFINE_STATIC_POOL_EX(NAME, T, ...) RPOOL_IMPL_DEFINE_STATIC(NAME, T, __VA_ARGS__)
 
 #define RPOOL_IMPL_DEFINE_STATIC(NAME, T, ...)                                                \
     RPOOL_IMPL_TYPES(NAME, T, __VA_ARGS__)                                                    \
