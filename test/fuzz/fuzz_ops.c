@@ -873,6 +873,10 @@ static void do_flush(model *m)
     EXPECT_EQ(st.cached, 0);
 }
 
+/* An operation is one byte (taken modulo NOPS) and then the bytes its
+   arguments read, in the order the code reads them; past the end of the
+   input every byte reads as 0. Operations apply to the current pool, which
+   OP_POOL picks (p_def at the start). */
 enum {
     OP_POOL,
     OP_ACQUIRE,
@@ -926,7 +930,7 @@ static void run_op(model **cur, input *in)
             act(m, h, k >> 1 & 1);
         }
         break;
-    case OP_STALE: /* (arguments are read in order, never two in one call) */
+    case OP_STALE: /* one read per statement: argument order is unspecified */
         if (m->hist_n) {
             h = m->hist[u8(in) % m->hist_n];
             act(m, h, u8(in));
