@@ -100,6 +100,7 @@ END {
     print ""
     print "![ns per operation per system per workload](results.svg)"
     print ""
+    headline()
 
     timed("W1", "pair", "W1 hot pair", "Get one object, write a word of it, put it back; " count(w1) " times, " reps(w1) " repetitions; nothing else live.")
     timed("W2", "acquire-cold", "W2 batch: acquire, round 1 (cold)", "Get " count(w2) " objects and keep them, then put them all back; 5 rounds in each of " reps(w2) " fresh child processes. This table: the gets of round 1.")
@@ -292,4 +293,46 @@ function lowest_peer_ir(z,    i, v, k, b, who) {
             }
         }
     return b < 0 ? "n/a" : sprintf("%.1f (%s)", b, who)
+}
+
+# The figures a reader looks for first, 16-byte objects, one column per
+# system; the README copies this table.
+function headline(    i, s, line, z, k) {
+    z = 16
+    print "### Headline (16-byte objects)"
+    print ""
+    line = "| |"
+    for (i = 1; i <= nsys; i++) line = line " " sys[i] " |"
+    print line
+    line = "|---|"
+    for (i = 1; i <= nsys; i++) line = line "---:|"
+    print line
+    line = "| W1 hot pair, ns |"
+    for (i = 1; i <= nsys; i++) line = line " " (has("W1", "pair", sys[i], z) ? num(get("W1", "pair", sys[i], z)) : "n/a") " |"
+    print line
+    line = "| W1 instructions per pair |"
+    for (i = 1; i <= nsys; i++) {
+        k = "w1" SUBSEP sys[i] SUBSEP z
+        line = line " " ((k in ir) ? sprintf("%.0f", ir[k]) : "n/a") " |"
+    }
+    print line
+    line = "| W4 cross-thread, ns/object |"
+    for (i = 1; i <= nsys; i++) line = line " " (has("W4", "object", sys[i], z) ? num(get("W4", "object", sys[i], z)) : "n/a") " |"
+    print line
+    line = "| W5 random churn, ns/op |"
+    for (i = 1; i <= nsys; i++) line = line " " (has("W5", "op", sys[i], z) ? num(get("W5", "op", sys[i], z)) : "n/a") " |"
+    print line
+    line = "| memory at 1M live, bytes/object |"
+    for (i = 1; i <= nsys; i++) {
+        k = "MEM" SUBSEP "rss-bytes-per-object" SUBSEP sys[i] SUBSEP z
+        line = line " " ((k in val) ? sprintf("%.1f", val[k]) : "n/a") " |"
+    }
+    print line
+    print ""
+    if (has("W6", "lookup", "rpool", z) && has("W6", "pointer", "rpool", z))
+        print "W6: `objs_lookup` of a random one of 1M live handles costs " \
+              sprintf("%.2f×", get("W6", "lookup", "rpool", z) / get("W6", "pointer", "rpool", z)) \
+              " an unchecked read through a pointer array. W7: after 1000 short-lived threads each keeping one object, the pool holds " \
+              val["W7", "blocks", "rpool", z] " blocks."
+    print ""
 }

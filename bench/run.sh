@@ -7,7 +7,9 @@
 #
 # Environment (bench.mk sets the first three): BENCH_CC, the compiler;
 # BENCH_BUILD_LINE and BENCH_BUILD_SYSTEMS, how the programs were built;
-# BENCH_NOTE, an optional line about the conditions, copied into RESULTS.md.
+# BENCH_NOTE, an optional line about the conditions, copied into RESULTS.md;
+# BENCH_REPORT_ONLY=1 writes RESULTS.md and the chart again from the raw
+# figures of the last run (after editing bench/analysis.md, say).
 set -eu
 
 mode=${1:?usage: run.sh full|quick BINDIR OUTDIR}
@@ -20,8 +22,8 @@ sizes="16 128 1024"
 
 case $mode in
 full)
-    w1="7 10000000"; w2="5 1000000"; w3="5 10000000"; w4="7 2000000"
-    w5="5 5000000"; w6="5 2000000"; w7_runs=10; cg_n=500000; cg_sizes=$sizes ;;
+    w1="11 10000000"; w2="5 1000000"; w3="7 10000000"; w4="9 2000000"
+    w5="7 5000000"; w6="7 2000000"; w7_runs=10; cg_n=500000; cg_sizes=$sizes ;;
 quick)
     w1="3 1000000"; w2="2 200000"; w3="3 1000000"; w4="3 200000"
     w5="3 500000"; w6="3 500000"; w7_runs=3; cg_n=100000; cg_sizes=16 ;;
@@ -34,8 +36,6 @@ mem_n=1000000
 mkdir -p "$out"
 raw=$bin/raw-$mode.txt
 cmds=$bin/commands-$mode.txt
-: > "$raw"
-: > "$cmds"
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 
@@ -51,78 +51,95 @@ run() {
     cat "$bin/last.out" >> "$raw"
 }
 
-started=$(date -u '+%Y-%m-%d %H:%M UTC')
-load_start=$(load)
-t_start=$(date +%s)
+# Runs every benchmark, appending the figures to $raw.
+measure() {
+    : > "$raw"
+    : > "$cmds"
+    echo "X started $(date -u '+%Y-%m-%d %H:%M UTC')" >> "$raw"
+    echo "X load_start $(load)" >> "$raw"
+    echo "X commit $(git -C "$here/.." rev-parse --short HEAD 2>/dev/null || echo unknown)$(
+        git -C "$here/.." diff --quiet HEAD -- rpool.h rpool_impl.h 2>/dev/null ||
+        echo ' with uncommitted changes to rpool.h/rpool_impl.h')" >> "$raw"
+    for p in w1 w2 w3 w4 w5 w6; do
+        eval "echo \"X $p \$$p\"" >> "$raw"
+    done
+    echo "X w7 $w7_threads" >> "$raw"
+    echo "X mem $mem_n" >> "$raw"
+    t_start=$(date +%s)
 
-# The timed workloads, every system in turn for each size, so that a change
-# in the machine's load spreads over all systems rather than one.
-for w in w1 w2 w3 w4 w5 w6; do
-    eval "args=\$$w"
+    # The timed workloads, every system in turn for each size, so that a change
+    # in the machine's load spreads over all systems rather than one.
+    for w in w1 w2 w3 w4 w5 w6; do
+        eval "args=\$$w"
+        for z in $sizes; do
+            for s in $systems; do
+                case $s-$w in
+                freelist-w4) continue ;;   # single-threaded: no cross-thread put
+                rpool-owned-w6) continue ;; # the same lookup as rpool
+                esac
+                # shellcheck disable=SC2086
+                run "$bin/bench_${s}_$z" $w $args
+            done
+        done
+    done
+
+    # Memory per live object: one process per system and size.
     for z in $sizes; do
         for s in $systems; do
-            case $s-$w in
-            freelist-w4) continue ;;   # single-threaded: no cross-thread put
-            rpool-owned-w6) continue ;; # the same lookup as rpool
-            esac
-            # shellcheck disable=SC2086
-            run "$bin/bench_${s}_$z" $w $args
+            run "$bin/bench_${s}_$z" mem $mem_n
         done
     done
-done
 
-# Memory per live object: one process per system and size.
-for z in $sizes; do
-    for s in $systems; do
-        run "$bin/bench_${s}_$z" mem $mem_n
+    # W7 thread churn: what is held afterwards, then the whole process timed by
+    # hyperfine.
+    for z in $sizes; do
+        set --
+        for s in $systems; do
+            [ "$s" = freelist ] && continue
+            run "$bin/bench_${s}_$z" w7 $w7_threads
+            set -- "$@" -n "$s" "$bin/bench_${s}_$z w7 $w7_threads"
+        done
+        csv=$bin/w7-$z-$mode.csv
+        echo "hyperfine -N --warmup 2 --runs $w7_runs --export-csv $csv $*" >> "$cmds"
+        hyperfine -N --warmup 2 --runs "$w7_runs" --style basic --export-csv "$csv" "$@" >&2
+        awk -F, -v z="$z" 'NR > 1 { printf "R W7 process %s %s %.3f %.3f %.3f ms\n",
+                                            $1, z, $4 * 1e3, $7 * 1e3, $8 * 1e3 }' "$csv" >> "$raw"
     done
-done
 
-# W7 thread churn: what is held afterwards, then the whole process timed by
-# hyperfine.
-for z in $sizes; do
-    set --
-    for s in $systems; do
-        [ "$s" = freelist ] && continue
-        run "$bin/bench_${s}_$z" w7 $w7_threads
-        set -- "$@" -n "$s" "$bin/bench_${s}_$z w7 $w7_threads"
+    # Instructions per W1 pair under callgrind: (Ir(2N pairs) - Ir(N pairs)) / N,
+    # so that start-up, warm-up and exit cancel out. w1k keeps one other object
+    # live.
+    ir() {
+        echo "valgrind --tool=callgrind --callgrind-out-file=/dev/null $*" >> "$cmds"
+        if ! valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" \
+                > /dev/null 2> "$bin/last.err"; then
+            cat "$bin/last.err" >&2
+            echo "run.sh: failed under callgrind: $*" >&2
+            exit 1
+        fi
+        sed -n 's/.*Collected : *\([0-9][0-9]*\).*/\1/p' "$bin/last.err"
+    }
+    for z in $cg_sizes; do
+        for s in $systems; do
+            for w in w1 w1k; do
+                a=$(ir "$bin/bench_${s}_$z" $w 1 $cg_n) || exit 1
+                b=$(ir "$bin/bench_${s}_$z" $w 1 $((2 * cg_n))) || exit 1
+                if [ -z "$a" ] || [ -z "$b" ]; then
+                    echo "run.sh: callgrind gave no count for $s $z $w" >&2
+                    exit 1
+                fi
+                echo "I $w $s $z $a $b $cg_n" | tee -a "$raw" >&2
+            done
+        done
     done
-    csv=$bin/w7-$z-$mode.csv
-    echo "hyperfine -N --warmup 2 --runs $w7_runs --export-csv $csv $*" >> "$cmds"
-    hyperfine -N --warmup 2 --runs "$w7_runs" --style basic --export-csv "$csv" "$@" >&2
-    awk -F, -v z="$z" 'NR > 1 { printf "R W7 process %s %s %.3f %.3f %.3f ms\n",
-                                        $1, z, $4 * 1e3, $7 * 1e3, $8 * 1e3 }' "$csv" >> "$raw"
-done
 
-# Instructions per W1 pair under callgrind: (Ir(2N pairs) - Ir(N pairs)) / N,
-# so that start-up, warm-up and exit cancel out. w1k keeps one other object
-# live.
-ir() {
-    echo "valgrind --tool=callgrind --callgrind-out-file=/dev/null $*" >> "$cmds"
-    if ! valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" \
-            > /dev/null 2> "$bin/last.err"; then
-        cat "$bin/last.err" >&2
-        echo "run.sh: failed under callgrind: $*" >&2
-        exit 1
-    fi
-    sed -n 's/.*Collected : *\([0-9][0-9]*\).*/\1/p' "$bin/last.err"
+    echo "X load_end $(load)" >> "$raw"
+    echo "X minutes $(( ($(date +%s) - t_start + 59) / 60 ))" >> "$raw"
 }
-for z in $cg_sizes; do
-    for s in $systems; do
-        for w in w1 w1k; do
-            a=$(ir "$bin/bench_${s}_$z" $w 1 $cg_n) || exit 1
-            b=$(ir "$bin/bench_${s}_$z" $w 1 $((2 * cg_n))) || exit 1
-            if [ -z "$a" ] || [ -z "$b" ]; then
-                echo "run.sh: callgrind gave no count for $s $z $w" >&2
-                exit 1
-            fi
-            echo "I $w $s $z $a $b $cg_n" | tee -a "$raw" >&2
-        done
-    done
-done
 
-t_end=$(date +%s)
-load_end=$(load)
+[ "${BENCH_REPORT_ONLY:-0}" = 1 ] || measure
+
+meta() { sed -n "s/^X $1 //p" "$raw"; }
 
 # ---- RESULTS.md ----------------------------------------------------------
 
@@ -140,10 +157,10 @@ md=$out/RESULTS.md
     echo
     echo "| | |"
     echo "|---|---|"
-    echo "| date | $started, $(( (t_end - t_start + 59) / 60 )) minutes |"
-    echo "| rpool | commit $(git -C "$here/.." rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$here/.." diff --quiet HEAD -- rpool.h rpool_impl.h 2>/dev/null || echo ' with uncommitted changes to rpool.h/rpool_impl.h') |"
+    echo "| date | $(meta started), $(meta minutes) minutes |"
+    echo "| rpool | commit $(meta commit) |"
     echo "| machine | $(lscpu | sed -n 's/^Model name: *//p' | head -n 1), $(nproc) cores online ($(lscpu | sed -n 's/^Thread(s) per core: *//p') thread per core), $(uname -sr) |"
-    echo "| load average (1, 5, 15 min) | $load_start at the start, $load_end at the end |"
+    echo "| load average (1, 5, 15 min) | $(meta load_start) at the start, $(meta load_end) at the end |"
     if [ -n "${BENCH_NOTE:-}" ]; then
         echo "| conditions | $BENCH_NOTE |"
     fi
@@ -160,8 +177,13 @@ md=$out/RESULTS.md
     echo "\`bench/bench.c\` (workloads) over \`bench/bench_sys.h\` (one-line"
     echo "get/put/deref per system); rpool's pool is"
     echo "\`RPOOL_DEFINE_STATIC(objs, bench_obj)\` with the default configuration."
-    echo "The malloc programs name the library their \`malloc\` resolves to"
-    echo "(\`dladdr\`), so the system column is what ran, not what was asked."
+    echo "Systems: **rpool** releases with \`objs_release\` (compare-and-swap),"
+    echo "**rpool-owned** with \`objs_release_owned\` (no atomic"
+    echo "read-modify-write); **glibc**, **jemalloc**, **mimalloc**, **tcmalloc**:"
+    echo "\`malloc\`/\`free\` of that allocator, linked in; **freelist**: a naive"
+    echo "single-threaded intrusive free list carving 4096-object slabs, the"
+    echo "floor. The malloc programs name the library their \`malloc\` resolves"
+    echo "to (\`dladdr\`), so the system column is what ran, not what was asked."
     echo
     echo '```'
     echo "${BENCH_BUILD_LINE:-}"
@@ -183,8 +205,9 @@ md=$out/RESULTS.md
         "$cmds" | awk '!seen[$0]++'
     echo '```'
     echo
-    awk -v w1="$w1" -v w2="$w2" -v w3="$w3" -v w4="$w4" -v w5="$w5" -v w6="$w6" \
-        -v w7="$w7_threads" -v mem="$mem_n" -f "$here/report.awk" "$raw"
+    awk -v w1="$(meta w1)" -v w2="$(meta w2)" -v w3="$(meta w3)" -v w4="$(meta w4)" \
+        -v w5="$(meta w5)" -v w6="$(meta w6)" -v w7="$(meta w7)" -v mem="$(meta mem)" \
+        -f "$here/report.awk" "$raw"
     if [ -f "$here/analysis.md" ]; then
         echo
         cat "$here/analysis.md"
