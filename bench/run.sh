@@ -65,6 +65,15 @@ measure() {
     done
     echo "X w7 $w7_threads" >> "$raw"
     echo "X mem $mem_n" >> "$raw"
+    echo "X compiler $(${BENCH_CC:-cc} --version | head -n 1)" >> "$raw"
+    echo "X build_line ${BENCH_BUILD_LINE:-}" >> "$raw"
+    echo "X build_systems ${BENCH_BUILD_SYSTEMS:-}" >> "$raw"
+    echo "X note ${BENCH_NOTE:-}" >> "$raw"
+    echo "X machine $(lscpu | sed -n 's/^Model name: *//p' | head -n 1), $(nproc) cores online ($(lscpu | sed -n 's/^Thread(s) per core: *//p') thread per core), $(uname -sr)" >> "$raw"
+    echo "X libc $(ldd --version 2>&1 | head -n 1)" >> "$raw"
+    for p in libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4 hyperfine valgrind; do
+        echo "X package $p $(dpkg-query -W -f '${Version}' "$p" 2>/dev/null || echo "not found")" >> "$raw"
+    done
     t_start=$(date +%s)
 
     # The timed workloads, every system in turn for each size, so that a change
@@ -157,17 +166,16 @@ md=$out/RESULTS.md
     echo
     echo "| | |"
     echo "|---|---|"
-    echo "| date | $(meta started), $(meta minutes) minutes |"
+    echo "| date | $(meta started), run took $(meta minutes) min |"
     echo "| rpool | commit $(meta commit) |"
-    echo "| machine | $(lscpu | sed -n 's/^Model name: *//p' | head -n 1), $(nproc) cores online ($(lscpu | sed -n 's/^Thread(s) per core: *//p') thread per core), $(uname -sr) |"
+    echo "| machine | $(meta machine) |"
     echo "| load average (1, 5, 15 min) | $(meta load_start) at the start, $(meta load_end) at the end |"
-    if [ -n "${BENCH_NOTE:-}" ]; then
-        echo "| conditions | $BENCH_NOTE |"
+    if [ -n "$(meta note)" ]; then
+        echo "| conditions | $(meta note) |"
     fi
-    echo "| compiler | $(${BENCH_CC:-cc} --version | head -n 1) |"
-    echo "| libc | $(ldd --version 2>&1 | head -n 1) |"
-    for p in libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4 hyperfine valgrind; do
-        v=$(dpkg-query -W -f '${Version}' "$p" 2>/dev/null || echo "not found")
+    echo "| compiler | $(meta compiler) |"
+    echo "| libc | $(meta libc) |"
+    meta package | while read -r p v; do
         echo "| $p | $v |"
     done
     echo
@@ -186,15 +194,15 @@ md=$out/RESULTS.md
     echo "to (\`dladdr\`), so the system column is what ran, not what was asked."
     echo
     echo '```'
-    echo "${BENCH_BUILD_LINE:-}"
-    for e in ${BENCH_BUILD_SYSTEMS:-}; do
+    meta build_line
+    for e in $(meta build_systems); do
         echo "$e" | awk -F: '{ gsub(/\+/, " ", $2); gsub(/\+/, " ", $3);
                               printf "  %-12s DEFS=%-30s LIBS=%s\n", $1, $2, $3 }'
     done
     echo '```'
     echo
-    echo "Commands (SYS = each system, SIZE = 16, 128, 1024; the full list of"
-    echo "$(wc -l < "$cmds") commands is in \`$cmds\`):"
+    echo "Commands, in the order run (SYS = each system, SIZE = 16, 128, 1024;"
+    echo "the full list below):"
     echo
     echo '```'
     sed -e "s|$bin/bench_[a-z-]*_[0-9]*|$bin/bench_SYS_SIZE|g" \
@@ -204,6 +212,14 @@ md=$out/RESULTS.md
         -e 's|^hyperfine .*|& (one command per SYS)|' \
         "$cmds" | awk '!seen[$0]++'
     echo '```'
+    echo
+    echo "<details><summary>All $(wc -l < "$cmds") commands</summary>"
+    echo
+    echo '```'
+    cat "$cmds"
+    echo '```'
+    echo
+    echo "</details>"
     echo
     awk -v w1="$(meta w1)" -v w2="$(meta w2)" -v w3="$(meta w3)" -v w4="$(meta w4)" \
         -v w5="$(meta w5)" -v w6="$(meta w6)" -v w7="$(meta w7)" -v mem="$(meta mem)" \
