@@ -534,6 +534,33 @@ static void two_version_bits_give_each_slot_one_handle(void)
     CHECK_EQ(st.cached + st.global_free + st.live, 0);
 }
 
+/* destroy starts the pool over: retired slots are forgotten with the rest,
+   ids start at 0 again and every slot has its versions back. */
+static void destroy_forgets_retired_slots(void)
+{
+    once_handle h;
+    rpool_stats st;
+    size_t i;
+
+    once_destroy();
+    for (i = 0; i < 10; i++) {
+        CHECK(once_acquire(&h) != NULL);
+        CHECK_EQ(once_release(h), 0);
+    }
+    once_stats(&st);
+    CHECK_EQ(st.retired, 10);
+    once_destroy();
+    once_stats(&st);
+    CHECK_EQ(st.retired, 0);
+    CHECK_EQ(st.carved, 0);
+    CHECK(once_acquire(&h) != NULL);
+    CHECK_EQ(once_id(h), 0);
+    CHECK_EQ(h.value >> 62, 1);
+    CHECK_EQ(once_release(h), 0);
+    once_stats(&st);
+    CHECK_EQ(st.retired, 1);
+}
+
 /* ---- the counting invariant ------------------------------------------------ */
 
 #define MIX_HELD 3000
@@ -667,6 +694,7 @@ int main(void)
     RUN(retired_slot_makes_way_for_a_fresh_one);
     RUN(no_handle_value_is_issued_twice_until_every_slot_retires);
     RUN(two_version_bits_give_each_slot_one_handle);
+    RUN(destroy_forgets_retired_slots);
     RUN(counts_add_up_after_many_mixed_operations);
     RUN(counts_add_up_after_mixed_operations_that_retire_slots);
     plain_destroy();
