@@ -7,6 +7,7 @@
 #                      copy of the seed corpus in $(FUZZ_DIR)/corpus, which
 #                      grows across runs; crashes land in $(FUZZ_DIR)/artifacts
 #   make fuzz-smoke    the same for 45 s on a fresh copy (CI)
+#   FUZZ_DEBUG=1       fuzz the engine built with RPOOL_DEBUG=1 instead
 #
 # The repo corpus is only read; to fuzz straight into it, pass
 # FUZZ_CORPUS=test/fuzz/corpus. Needs clang with its libFuzzer runtime,
@@ -17,16 +18,24 @@ FUZZ_SECONDS ?= 600
 FUZZ_DIR     ?= $(BUILD)/fuzz
 FUZZ_CORPUS  ?= $(FUZZ_DIR)/corpus
 FUZZ_ARGS    ?=
-FUZZ_BIN     := $(FUZZ_DIR)/fuzz_ops
+FUZZ_DEBUG   ?= 0
+FUZZ_BIN     := $(FUZZ_DIR)/fuzz_ops$(if $(filter 1,$(FUZZ_DEBUG)),_debug)
 FUZZ_SRCS    := test/fuzz/fuzz_ops.c
 FUZZ_CFLAGS  := $(STD) $(WARN) -O1 -g -fno-omit-frame-pointer -pthread \
-                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+                -DRPOOL_DEBUG=$(FUZZ_DEBUG)
 
-TEST_PROGS += $(BUILD)/test/fuzz_replay
+# The seeds replay against the engine as built by default and with its
+# debug aids (RPOOL_DEBUG=1: filled released objects, extra checks).
+TEST_PROGS += $(BUILD)/test/fuzz_replay $(BUILD)/test/fuzz_replay_debug
 
 $(BUILD)/test/fuzz_replay: $(FUZZ_SRCS) test/fuzz/replay.c $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $(FUZZ_SRCS) test/fuzz/replay.c $(LDLIBS)
+
+$(BUILD)/test/fuzz_replay_debug: $(FUZZ_SRCS) test/fuzz/replay.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -DRPOOL_DEBUG=1 $(CFLAGS) -o $@ $(FUZZ_SRCS) test/fuzz/replay.c $(LDLIBS)
 
 .PHONY: fuzz fuzz-smoke fuzz-rt
 

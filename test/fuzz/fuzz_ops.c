@@ -350,8 +350,8 @@ static void live_remove(model *m, slot *s)
 
 /* A fresh slot is zero, or carries INIT_MARK in a pool with an init; a used
    one keeps the stamp of its last user (the manual: a reused slot keeps what
-   its last user left in it). The stamp covers the first and last 8 bytes,
-   so overlapping objects show. */
+   its last user left in it, unless RPOOL_DEBUG fills it). The stamp covers
+   the first and last 8 bytes, so overlapping objects show. */
 static void stamp_bytes(const model *m, uint64_t h, unsigned char *buf)
 {
     size_t k = m->d->size < 8 ? m->d->size : 8;
@@ -440,12 +440,15 @@ static int took(model *m, uint64_t h, void *obj)
         s = slot_new(m);
     }
     obj_seen(m, s, id, obj);
-#ifndef RPOOL_DEBUG /* debug builds may poison what a released object held */
-    stamp_check(m, obj, s->stamp);
-#else
-    if (fresh)
-        stamp_check(m, obj, 0);
-#endif
+    if (RPOOL_DEBUG && !fresh && !has_init(m)) {
+        /* Debug builds fill a released object with 0xDB (but for an init's
+           pools, whose objects keep their state by design). */
+        size_t i;
+        for (i = 0; i < m->d->size; i++)
+            EXPECT(((const unsigned char *)obj)[i] == 0xdb);
+    } else {
+        stamp_check(m, obj, s->stamp);
+    }
     s->ver = ver;
     live_add(m, s, h);
     hist_add(m, h);
