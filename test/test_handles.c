@@ -17,6 +17,8 @@ RPOOL_DEFINE_STATIC(aba, thing)
 RPOOL_DEFINE_STATIC(uncarved, thing)
 RPOOL_DEFINE_STATIC_EX(wide, thing, .version_bits = 56)          /* 8 id bits */
 RPOOL_DEFINE_STATIC_EX(wide16, thing, .version_bits = 56, .block_items = 16)
+RPOOL_DEFINE_STATIC_EX(narrow, thing, .version_bits = 20)         /* 44 id bits */
+RPOOL_DEFINE_STATIC_EX(wide33, thing, .version_bits = 33)        /* 31 id bits */
 RPOOL_DEFINE_STATIC_EX(wrap1, thing, .version_bits = 4, .max_items = 1)
 RPOOL_DEFINE_STATIC_EX(wrap, thing, .version_bits = 4)
 RPOOL_DEFINE_STATIC_EX(wrapmany, thing, .version_bits = 4, .max_items = 64,
@@ -256,6 +258,8 @@ struct pool_ops {
 POOL_OPS(plain, 32, 256)
 POOL_OPS(wide, 8, 256)
 POOL_OPS(wide16, 8, 16)
+POOL_OPS(narrow, 44, 256)
+POOL_OPS(wide33, 31, 256)
 
 #define FORGE_LIVE 230
 #define FORGE_TRIES 300000
@@ -339,6 +343,35 @@ static void forged_values_get_exact_errors_with_56_version_bits_and_small_blocks
     CHECK(forgeries_get_exact_errors(&wide16_ops));
 }
 
+static void forged_values_get_exact_errors_with_20_version_bits(void)
+{
+    CHECK(forgeries_get_exact_errors(&narrow_ops));
+}
+
+static void forged_values_get_exact_errors_with_33_version_bits(void)
+{
+    CHECK(forgeries_get_exact_errors(&wide33_ops));
+}
+
+/* With 44 id bits, a handle can name ids past 2^32, where no slot can be.
+   Such an id must not be cut to its low 32 bits and land on a live slot. */
+static void ids_above_32_bits_never_alias_a_live_slot(void)
+{
+    narrow_handle h, forged;
+    thing *t = narrow_acquire(&h);
+    unsigned bit;
+    CHECK(t != NULL);
+    for (bit = 32; bit < 44; bit++) {
+        forged.value = h.value | (uint64_t)1 << bit;
+        CHECK(narrow_lookup(forged) == NULL);
+        CHECK_EQ(narrow_release(forged), -EINVAL);
+        CHECK_EQ(narrow_release_owned(forged), -EINVAL);
+        CHECK(narrow_address(narrow_id(forged)) == NULL);
+    }
+    CHECK(narrow_lookup(h) == t);
+    CHECK_EQ(narrow_release(h), 0);
+}
+
 /* ---- id space and version wrap --------------------------------------------- */
 
 /* 56 version bits leave 8 id bits: 256 slots. The 257th acquire fails and
@@ -383,6 +416,8 @@ static void version_bits_56_with_16_item_blocks_stop_at_16_blocks(void)
     size_t i;
 
     wide16_destroy();
+    narrow_destroy();
+    wide33_destroy();
     CHECK_EQ(wide16_acquire_n(hs, NULL, 256), 256);
     for (i = 0; i < 256; i++)
         CHECK(wide16_id(hs[i]) < 256);
@@ -688,6 +723,9 @@ int main(void)
     RUN(forged_values_get_exact_errors_with_32_version_bits);
     RUN(forged_values_get_exact_errors_with_56_version_bits);
     RUN(forged_values_get_exact_errors_with_56_version_bits_and_small_blocks);
+    RUN(forged_values_get_exact_errors_with_20_version_bits);
+    RUN(forged_values_get_exact_errors_with_33_version_bits);
+    RUN(ids_above_32_bits_never_alias_a_live_slot);
     RUN(version_bits_56_allow_exactly_256_slots);
     RUN(version_bits_56_with_16_item_blocks_stop_at_16_blocks);
     RUN(slot_retires_after_its_last_version_and_is_never_reused);
