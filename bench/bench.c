@@ -3,6 +3,7 @@
  *
  *   bench_SYS_SIZE w1 REPS N     hot pair: get, touch, put, N times
  *   bench_SYS_SIZE w1k REPS N    the same with one other object kept live
+ *   bench_SYS_SIZE w1x2 REPS N   the same N pairs, two in flight at a time
  *   bench_SYS_SIZE w2 REPS N     batch: get N and keep them, put them all;
  *                                five rounds in each of REPS fresh child
  *                                processes (round 1 cold), get and put apart
@@ -167,25 +168,54 @@ __attribute__((noinline)) static void w1_loop(uint64_t n)
     }
 }
 
-/* keep: hold one other object live throughout, as almost any real program
-   does; some allocators (mimalloc) take a slower path when a pair empties
-   their page, which that object prevents. */
-static void w1(int reps, uint64_t n, int keep)
+/* The same n pairs, two at a time: get a, get b, touch both, put a, put b.
+   Not a workload of the issue but a diagnosis: when a pair's steps form one
+   chain of dependent loads and stores, a second independent chain runs in
+   the gaps and the time per pair drops; when a pair is bound by the work
+   itself, it does not. */
+__attribute__((noinline)) static void w1x2_loop(uint64_t n)
 {
+    uint64_t i;
+
+    for (i = 0; i < n; i += 2) {
+        ref a, b;
+        bench_obj *p = sys_get(&a);
+        bench_obj *q = sys_get(&b);
+        if (!p || !q)
+            bench_fail("get");
+        p->w[0] = i;
+        q->w[0] = i + 1;
+        bench_escape(p);
+        bench_escape(q);
+        if (sys_put(a) != 0 || sys_put(b) != 0)
+            bench_fail("put");
+    }
+}
+
+enum w1_variant { W1_PLAIN, W1_KEEP1, W1_X2 };
+
+/* W1_KEEP1: hold one other object live throughout, as almost any real
+   program does; some allocators (mimalloc) take a slower path when a pair
+   empties their page, which that object prevents. */
+static void w1(int reps, uint64_t n, enum w1_variant variant)
+{
+    static const char *const metric[] = { "pair", "pair-keep1", "pair-x2" };
+    void (*loop)(uint64_t) = variant == W1_X2 ? w1x2_loop : w1_loop;
     double *v = (double *)xcalloc((size_t)reps, sizeof *v);
     ref kept;
     int k;
 
-    if (keep && !sys_get(&kept))
+    memset(&kept, 0, sizeof kept);
+    if (variant == W1_KEEP1 && !sys_get(&kept))
         bench_fail("get");
-    w1_loop(WARM_PAIRS);
+    loop(WARM_PAIRS);
     for (k = 0; k < reps; k++) {
         double t0 = now_ns();
-        w1_loop(n);
+        loop(n);
         v[k] = (now_ns() - t0) / (double)n;
     }
-    report("W1", keep ? "pair-keep1" : "pair", v, (size_t)reps, "ns/pair");
-    if (keep && sys_put(kept) != 0)
+    report("W1", metric[variant], v, (size_t)reps, "ns/pair");
+    if (variant == W1_KEEP1 && sys_put(kept) != 0)
         bench_fail("put");
     free(v);
 }
@@ -645,7 +675,7 @@ static const char *name_of_malloc(void)
 
 static void usage(const char *prog)
 {
-    fprintf(stderr, "usage: %s w1|w1k|w2|w3|w4|w5|w6 REPS N  |  w7 THREADS  |  mem N\n", prog);
+    fprintf(stderr, "usage: %s w1|w1k|w1x2|w2|w3|w4|w5|w6 REPS N  |  w7 THREADS  |  mem N\n", prog);
     exit(2);
 }
 
@@ -668,9 +698,11 @@ int main(int argc, char **argv)
     if (reps < 1 || n < 1)
         usage(argv[0]);
     if (argc == 4 && strcmp(mode, "w1") == 0)
-        w1(reps, n, 0);
+        w1(reps, n, W1_PLAIN);
     else if (argc == 4 && strcmp(mode, "w1k") == 0)
-        w1(reps, n, 1);
+        w1(reps, n, W1_KEEP1);
+    else if (argc == 4 && strcmp(mode, "w1x2") == 0)
+        w1(reps, n, W1_X2);
     else if (argc == 4 && strcmp(mode, "w2") == 0)
         w2(reps, n);
     else if (argc == 4 && strcmp(mode, "w3") == 0)

@@ -22,10 +22,10 @@ sizes="16 128 1024"
 
 case $mode in
 full)
-    w1="11 10000000"; w2="5 1000000"; w3="7 10000000"; w4="9 2000000"
+    w1="11 10000000"; w1x2=$w1; w2="5 1000000"; w3="7 10000000"; w4="9 2000000"
     w5="7 5000000"; w6="7 2000000"; w7_runs=10; cg_n=500000; cg_sizes=$sizes ;;
 quick)
-    w1="3 1000000"; w2="2 200000"; w3="3 1000000"; w4="3 200000"
+    w1="3 1000000"; w1x2=$w1; w2="2 200000"; w3="3 1000000"; w4="3 200000"
     w5="3 500000"; w6="3 500000"; w7_runs=3; cg_n=100000; cg_sizes=16 ;;
 *)
     echo "run.sh: MODE is full or quick" >&2; exit 2 ;;
@@ -78,7 +78,7 @@ measure() {
 
     # The timed workloads, every system in turn for each size, so that a change
     # in the machine's load spreads over all systems rather than one.
-    for w in w1 w2 w3 w4 w5 w6; do
+    for w in w1 w1x2 w2 w3 w4 w5 w6; do
         eval "args=\$$w"
         for z in $sizes; do
             for s in $systems; do
