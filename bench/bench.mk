@@ -1,7 +1,7 @@
 # Benchmarks, never part of `make test`.
 #
 #   make bench         builds one program per system and object size, runs
-#                      the whole suite (about 15 minutes on 2 cores) and
+#                      the whole suite (4-7 minutes on 2 cores) and
 #                      writes bench/RESULTS.md and bench/results.svg
 #   make bench-quick   the same suite, short, into $(BUILD)/bench/quick/
 #
