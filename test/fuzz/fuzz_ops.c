@@ -15,7 +15,7 @@
  * single thread reuses a free id before it carves a new one and carves ids
  * in order; a release is 0 for the live handle of its id, -EINVAL for an
  * even version or an id past every block, else -ESTALE; a slot retires
- * when its version would pass (1 << version_bits) - 2.
+ * when its last live version, (1 << version_bits) - 3, is released.
  *
  * Every input starts from empty pools and ends by destroying them, so an
  * input replays the same way on its own (test/fuzz/replay.c runs the seed
