@@ -77,8 +77,21 @@
 #endif
 #ifdef RPOOL_IMPL_ASAN
 #include <sanitizer/asan_interface.h>
-#define RPOOL_IMPL_POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
-#define RPOOL_IMPL_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+/* Only the 8-byte shadow granules lying wholly inside the object: a granule
+   shared with a neighbour would have its shadow byte rewritten by two
+   threads at once (one poisoning, one unpoisoning), which corrupts it. */
+static inline void rpool_impl_asan_granules(char *p, size_t n, int poison)
+{
+    uintptr_t lo = ((uintptr_t)p + 7) & ~(uintptr_t)7, hi = ((uintptr_t)p + n) & ~(uintptr_t)7;
+    if (hi > lo) {
+        if (poison)
+            ASAN_POISON_MEMORY_REGION((void *)lo, hi - lo);
+        else
+            ASAN_UNPOISON_MEMORY_REGION((void *)lo, hi - lo);
+    }
+}
+#define RPOOL_IMPL_POISON(p, n) rpool_impl_asan_granules((p), (n), 1)
+#define RPOOL_IMPL_UNPOISON(p, n) rpool_impl_asan_granules((p), (n), 0)
 #else
 #define RPOOL_IMPL_POISON(p, n) ((void)(p), (void)(n))
 #define RPOOL_IMPL_UNPOISON(p, n) ((void)(p), (void)(n))
