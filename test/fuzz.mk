@@ -54,11 +54,13 @@ $(FUZZ_BIN): $(FUZZ_SRCS) $(HEADERS) | fuzz-rt
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -o $@ $(FUZZ_SRCS)
 
 # $(call fuzz_run,corpus dir,seconds): seeds the corpus dir, then fuzzes.
+# The session counts as one test: it passes when the fuzzer finds nothing.
 define fuzz_run
 	@mkdir -p $(1) $(FUZZ_DIR)/artifacts
 	@if [ "$(1)" != test/fuzz/corpus ]; then cp test/fuzz/corpus/* $(1)/; fi
-	$(FUZZ_BIN) -max_total_time=$(2) -timeout=10 -print_final_stats=1 \
-	    -artifact_prefix=$(FUZZ_DIR)/artifacts/ $(FUZZ_ARGS) $(1)
+	@if $(FUZZ_BIN) -max_total_time=$(2) -timeout=10 -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_DIR)/artifacts/ $(FUZZ_ARGS) $(1); \
+	then echo "1 passed, 0 failed"; else echo "0 passed, 1 failed"; exit 1; fi
 endef
 
 fuzz: $(FUZZ_BIN)
