@@ -196,10 +196,16 @@ RPOOL_IMPL_FAST rpool_impl_layout rpool_impl_layout_of(size_t size, size_t align
 /* [state]                                                               */
 /* ===================================================================== */
 
-/* A free id with its block's base, so that acquire needs no table walk. */
+/* A free id with its block's base, so that acquire needs no table walk,
+   and the slot's version as its release left it (32-bit versions only), so
+   that acquire need not load it: a free slot's version cannot change while
+   its id sits in a chunk (every release of it fails), and not waiting on
+   that load takes the table walk and the CAS of the previous release off
+   the path from one handle to the next. */
 typedef struct rpool_impl_entry {
     char *base;
     uint32_t id;
+    uint32_t ver;
 } rpool_impl_entry;
 
 typedef struct rpool_impl_chunk {
@@ -335,25 +341,30 @@ RPOOL_IMPL_FAST int rpool_impl_check(const rpool_impl_pool *pool, const rpool_im
     return 1;
 }
 
-/* Marks a free slot live and hands it out: the step every acquire ends in. */
+/* Marks a free slot, whose version is `cur`, live and hands it out: the
+   step every acquire ends in. */
 RPOOL_IMPL_FAST void *rpool_impl_issue(char *base, const rpool_impl_layout *L, uint32_t id,
-                                     uint64_t *handle)
+                                     uint64_t cur, uint64_t *handle)
 {
     uint32_t off = id & (L->nitems - 1);
-    uint64_t ver;
+    uint64_t ver = cur + 1;
 
-    if (L->wide) {
-        ver = rpool_impl_ver_load(base, L, off) + 1;
-    } else { /* 32-bit arithmetic: one add serves the store and the handle */
-        uint32_t *w = (uint32_t *)(void *)(base - L->vbytes) + off;
-        uint32_t v = RPOOL_IMPL_LOAD(w, RELAXED) + 1;
-        ver = v;
-    }
+    if (!L->wide) /* 32-bit arithmetic: one add serves the store and the handle */
+        ver = RPOOL_IMPL_CAST(uint32_t, RPOOL_IMPL_CAST(uint32_t, cur) + 1);
+    RPOOL_IMPL_DEBUG_CHECK(rpool_impl_ver_load(base, L, off) == cur);
     RPOOL_IMPL_DEBUG_CHECK((ver & 1) && !rpool_impl_is_retired(L, ver - 1)); /* was free */
     rpool_impl_ver_store(base, L, off, ver);
     *handle = ver << L->idbits | id;
     RPOOL_IMPL_UNPOISON(base + off * L->size, L->size);
     return base + off * L->size;
+}
+
+/* The version of the free slot an entry names. */
+RPOOL_IMPL_FAST uint64_t rpool_impl_entry_ver(const rpool_impl_entry *e, const rpool_impl_layout *L)
+{
+    if (L->wide)
+        return rpool_impl_ver_load(e->base, L, e->id & (L->nitems - 1));
+    return e->ver;
 }
 
 RPOOL_IMPL_FAST void *rpool_impl_acquire(rpool_impl_pool *pool, rpool_impl_local **tls,
@@ -368,7 +379,7 @@ RPOOL_IMPL_FAST void *rpool_impl_acquire(rpool_impl_pool *pool, rpool_impl_local
     if (RPOOL_IMPL_LIKELY(e != lp->bottom)) {
         e--;
         RPOOL_IMPL_STORE(&lp->top, e, RELAXED);
-        return rpool_impl_issue(e->base, &L, e->id, handle);
+        return rpool_impl_issue(e->base, &L, e->id, rpool_impl_entry_ver(e, &L), handle);
     }
     return slow(handle);
 }
@@ -421,6 +432,7 @@ RPOOL_IMPL_FAST int rpool_impl_release(rpool_impl_pool *pool, rpool_impl_local *
     if (RPOOL_IMPL_LIKELY(r == 0 && !retired)) {
         e->base = base;
         e->id = id;
+        e->ver = RPOOL_IMPL_CAST(uint32_t, (h >> L.idbits) + 1);
         RPOOL_IMPL_STORE(&lp->top, e + 1, RELAXED);
     }
     return r;
@@ -535,11 +547,12 @@ static inline void rpool_impl_set_chunk(rpool_impl_local *lp, const rpool_impl_l
     RPOOL_IMPL_STORE(&lp->top, c ? e + c->n : 0, RELAXED);
 }
 
-static inline void rpool_impl_push(rpool_impl_local *lp, char *base, uint32_t id)
+static inline void rpool_impl_push(rpool_impl_local *lp, char *base, uint32_t id, uint64_t ver)
 {
     rpool_impl_entry *e = lp->top;
     e->base = base;
     e->id = id;
+    e->ver = RPOOL_IMPL_CAST(uint32_t, ver);
     RPOOL_IMPL_STORE(&lp->top, e + 1, RELAXED);
 }
 
@@ -559,6 +572,7 @@ static inline void rpool_impl_debug_chunk(const rpool_impl_pool *pool, const rpo
     RPOOL_IMPL_DEBUG_CHECK(c->n <= L->chunk);
     for (i = 0; RPOOL_DEBUG && i < c->n; i++) {
         uint64_t ver = rpool_impl_ver_load(e[i].base, L, e[i].id & (L->nitems - 1));
+        RPOOL_IMPL_DEBUG_CHECK(ver == rpool_impl_entry_ver(&e[i], L));
         RPOOL_IMPL_DEBUG_CHECK(e[i].base == rpool_impl_base(pool, L, e[i].id));
         RPOOL_IMPL_DEBUG_CHECK(ver && !(ver & 1) && !rpool_impl_is_retired(L, ver));
     }
@@ -818,7 +832,7 @@ static inline void *rpool_impl_acquire_slow(rpool_impl_pool *pool, rpool_impl_lo
         if (lp->top != lp->bottom) {
             rpool_impl_entry *e = lp->top - 1;
             RPOOL_IMPL_STORE(&lp->top, e, RELAXED);
-            return rpool_impl_issue(e->base, &L, e->id, handle);
+            return rpool_impl_issue(e->base, &L, e->id, rpool_impl_entry_ver(e, &L), handle);
         }
         if (RPOOL_IMPL_LOAD(&pool->nfull, RELAXED) || RPOOL_IMPL_LOAD(&pool->nstranded, RELAXED)) {
             int stranded = 0;
@@ -830,8 +844,11 @@ static inline void *rpool_impl_acquire_slow(rpool_impl_pool *pool, rpool_impl_lo
                 stranded = 1;
             }
             rpool_impl_unlock(pool);
-            if (stranded)
-                return rpool_impl_issue(rpool_impl_base(pool, &L, id), &L, id, handle);
+            if (stranded) {
+                char *base = rpool_impl_base(pool, &L, id);
+                uint64_t cur = rpool_impl_ver_load(base, &L, id & (L.nitems - 1));
+                return rpool_impl_issue(base, &L, id, cur, handle);
+            }
             if (lp->top != lp->bottom)
                 continue;
         }
@@ -845,7 +862,7 @@ static inline void *rpool_impl_acquire_slow(rpool_impl_pool *pool, rpool_impl_lo
                 return 0;
             }
             RPOOL_IMPL_STORE(&lp->cur, id + 1, RELAXED);
-            return rpool_impl_issue(base, &L, id, handle);
+            return rpool_impl_issue(base, &L, id, 0, handle);
         }
         r = rpool_impl_new_range(pool, &L, lp);
         if (r) {
@@ -889,7 +906,7 @@ static inline int rpool_impl_release_slow(rpool_impl_pool *pool, rpool_impl_loca
         }
     }
     if (lp && lp->top != lp->limit) {
-        rpool_impl_push(lp, base, id);
+        rpool_impl_push(lp, base, id, (h >> L.idbits) + 1);
     } else {
         rpool_impl_strand(pool, &L, base, id);
     }
