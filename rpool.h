@@ -299,31 +299,31 @@ typedef struct rpool_stats {
     SCOPE void NAME##_destroy(void);
 
 #define RPOOL_IMPL_INLINE(NAME, T)                                                            \
-    RPOOL_IMPL_MUST_USE RPOOL_IMPL_UNUSED static inline T *NAME##_acquire(NAME##_handle *h)   \
+    RPOOL_IMPL_MUST_USE RPOOL_IMPL_UNUSED RPOOL_IMPL_FAST T *NAME##_acquire(NAME##_handle *h)   \
     {                                                                                         \
         return RPOOL_IMPL_CAST(T *, rpool_impl_acquire(RPOOL_IMPL_ARGS(NAME, T), &h->value,   \
                                                        NAME##_impl_acquire_slow));            \
     }                                                                                         \
-    RPOOL_IMPL_UNUSED static inline int NAME##_release(NAME##_handle h)                       \
+    RPOOL_IMPL_UNUSED RPOOL_IMPL_FAST int NAME##_release(NAME##_handle h)                       \
     {                                                                                         \
         return rpool_impl_release(RPOOL_IMPL_ARGS(NAME, T), h.value, 0,                       \
                                   NAME##_impl_release_slow);                                  \
     }                                                                                         \
-    RPOOL_IMPL_UNUSED static inline int NAME##_release_owned(NAME##_handle h)                 \
+    RPOOL_IMPL_UNUSED RPOOL_IMPL_FAST int NAME##_release_owned(NAME##_handle h)                 \
     {                                                                                         \
         return rpool_impl_release(RPOOL_IMPL_ARGS(NAME, T), h.value, 1,                       \
                                   NAME##_impl_release_slow);                                  \
     }                                                                                         \
-    RPOOL_IMPL_UNUSED static inline T *NAME##_lookup(NAME##_handle h)                         \
+    RPOOL_IMPL_UNUSED RPOOL_IMPL_FAST T *NAME##_lookup(NAME##_handle h)                         \
     {                                                                                         \
         return RPOOL_IMPL_CAST(T *, rpool_impl_lookup(&NAME##_impl_pool,                      \
                                                       RPOOL_IMPL_SHAPE(NAME, T), h.value));   \
     }                                                                                         \
-    RPOOL_IMPL_UNUSED static inline uint64_t NAME##_id(NAME##_handle h)                       \
+    RPOOL_IMPL_UNUSED RPOOL_IMPL_FAST uint64_t NAME##_id(NAME##_handle h)                       \
     {                                                                                         \
         return rpool_impl_id(RPOOL_IMPL_SHAPE(NAME, T), h.value);                             \
     }                                                                                         \
-    RPOOL_IMPL_UNUSED static inline T *NAME##_address(uint64_t id)                            \
+    RPOOL_IMPL_UNUSED RPOOL_IMPL_FAST T *NAME##_address(uint64_t id)                            \
     {                                                                                         \
         return RPOOL_IMPL_CAST(T *, rpool_impl_address(&NAME##_impl_pool,                     \
                                                        RPOOL_IMPL_SHAPE(NAME, T), id));       \
