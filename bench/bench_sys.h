@@ -35,6 +35,10 @@ typedef struct bench_obj {
     uint64_t w[OBJ_SIZE / 8];
 } bench_obj;
 
+/* The adapters must vanish into the workloads for every system alike, or
+   the compiler's inlining choices, not the systems, decide the results. */
+#define SYS_INLINE static inline __attribute__((always_inline))
+
 #if defined(BENCH_RPOOL)
 
 #include "rpool.h"
@@ -43,26 +47,26 @@ RPOOL_DEFINE_STATIC(objs, bench_obj)
 
 typedef objs_handle ref;
 
-static inline bench_obj *sys_get(ref *r)
+SYS_INLINE bench_obj *sys_get(ref *r)
 {
     return objs_acquire(r);
 }
 
 #ifdef BENCH_OWNED
 #define SYS_NAME "rpool-owned"
-static inline int sys_put(ref r)
+SYS_INLINE int sys_put(ref r)
 {
     return objs_release_owned(r);
 }
 #else
 #define SYS_NAME "rpool"
-static inline int sys_put(ref r)
+SYS_INLINE int sys_put(ref r)
 {
     return objs_release(r);
 }
 #endif
 
-static inline bench_obj *sys_deref(ref r)
+SYS_INLINE bench_obj *sys_deref(ref r)
 {
     return objs_lookup(r);
 }
@@ -75,18 +79,18 @@ static inline bench_obj *sys_deref(ref r)
 
 typedef bench_obj *ref;
 
-static inline bench_obj *sys_get(ref *r)
+SYS_INLINE bench_obj *sys_get(ref *r)
 {
     return *r = (bench_obj *)malloc(sizeof(bench_obj));
 }
 
-static inline int sys_put(ref r)
+SYS_INLINE int sys_put(ref r)
 {
     free(r);
     return 0;
 }
 
-static inline bench_obj *sys_deref(ref r)
+SYS_INLINE bench_obj *sys_deref(ref r)
 {
     return r;
 }
@@ -120,7 +124,7 @@ static inline bench_obj *fl_refill(void)
     return fl_cur++;
 }
 
-static inline bench_obj *sys_get(ref *r)
+SYS_INLINE bench_obj *sys_get(ref *r)
 {
     fl_node *n = fl_head;
 
@@ -133,7 +137,7 @@ static inline bench_obj *sys_get(ref *r)
     return *r = fl_refill();
 }
 
-static inline int sys_put(ref r)
+SYS_INLINE int sys_put(ref r)
 {
     fl_node *n = (fl_node *)(void *)r;
 
@@ -142,7 +146,7 @@ static inline int sys_put(ref r)
     return 0;
 }
 
-static inline bench_obj *sys_deref(ref r)
+SYS_INLINE bench_obj *sys_deref(ref r)
 {
     return r;
 }
