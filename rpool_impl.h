@@ -19,8 +19,10 @@
  *
  * Memory layout of one block (one allocation):
  *
- *   raw | pad | header + stranded bitmap | versions[N] | pad | items[N]
- *                                                            ^ base
+ *   raw | pad | header + stranded bitmap | versions[N] | items[N]
+ *                                                      ^ base, aligned
+ *
+ * (the pad in front takes up whatever aligning `base` needs).
  *
  * The group table maps a block index to `base`; the version of slot `off`
  * sits at a fixed negative offset from it and the object at a positive one,
