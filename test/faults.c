@@ -97,21 +97,6 @@ static void allow(void)
     STORE(fa_state.fail_at, 0);
 }
 
-/* ---- failures seen by helpers and threads --------------------------------- */
-
-static int failures;
-static char failure_what[256];
-
-static int note(int ok, const char *file, int line, const char *what)
-{
-    if (!ok && __atomic_fetch_add(&failures, 1, __ATOMIC_RELAXED) == 0)
-        snprintf(failure_what, sizeof failure_what, "%s:%d: %s", file, line, what);
-    return ok;
-}
-
-#define WCHECK(e) note(!!(e), __FILE__, __LINE__, #e)
-#define FAILED() (__atomic_load_n(&failures, __ATOMIC_RELAXED) != 0)
-
 /* ---- the pools, seen through one interface -------------------------------- */
 
 typedef struct item {
@@ -388,10 +373,10 @@ static void new_threads(void)
     if (!ok || pthread_create(&t, 0, releaser, 0) != 0)
         return;
     pthread_join(t, 0);
-    if (FAILED() || pthread_create(&t, 0, holder, 0) != 0)
+    if (WORKERS_FAILED() || pthread_create(&t, 0, holder, 0) != 0)
         return;
     pthread_join(t, 0);
-    if (!FAILED())
+    if (!WORKERS_FAILED())
         (void)(consistent(&pa) && give_all(&pa));
 }
 
@@ -447,16 +432,6 @@ static void reset_run(long fail_at)
     nheld = 0;
 }
 
-/* Ends the calling test if a helper failed. */
-#define CHECK_HELPERS()                                                            \
-    do {                                                                           \
-        if (FAILED()) {                                                            \
-            test_fail_at(__FILE__, __LINE__, failure_what);                        \
-            failures = 0;                                                          \
-            return;                                                                \
-        }                                                                          \
-    } while (0)
-
 /* Runs `scenario` on pool P without failures, then once for every k up to
    the number of allocations it made while armed. */
 static void inject_everywhere(const pool *P, void (*scenario)(void))
@@ -468,7 +443,7 @@ static void inject_everywhere(const pool *P, void (*scenario)(void))
     disarm();
     n = LOAD(fa_state.calls);
     finish(P);
-    CHECK_HELPERS();
+    CHECK_WORKERS();
     CHECK(n > 0);
     for (k = 1; k <= n; k++) {
         int s;
@@ -485,9 +460,9 @@ static void inject_everywhere(const pool *P, void (*scenario)(void))
         /* And the pool works again from nothing. */
         reset_run(0);
         (void)(take(P) && take(P) && finish(P));
-        if (FAILED())
+        if (WORKERS_FAILED())
             printf("     with allocation %ld of %ld failing:\n", k, n);
-        CHECK_HELPERS();
+        CHECK_WORKERS();
         runs++;
     }
 }

@@ -36,30 +36,6 @@ RPOOL_DEFINE_STATIC_EX(sc, item, .block_items = 32, .chunk_items = 16, .max_item
 RPOOL_DEFINE_STATIC_EX(sp, item, .block_items = 16, .chunk_items = 8, .max_items = 100)
 RPOOL_DEFINE_STATIC_EX(sf, item, .block_items = 64, .chunk_items = 128, .max_items = 64)
 
-/* ---- failures seen by worker threads ----------------------------------- */
-
-static int failures;
-static char failure_what[256];
-
-static int note(int ok, const char *file, int line, const char *what)
-{
-    if (!ok && __atomic_fetch_add(&failures, 1, __ATOMIC_RELAXED) == 0)
-        snprintf(failure_what, sizeof failure_what, "%s:%d: %s", file, line, what);
-    return ok;
-}
-
-#define WCHECK(e) note(!!(e), __FILE__, __LINE__, #e)
-
-/* Ends the calling test if a worker failed. */
-#define CHECK_WORKERS()                                                            \
-    do {                                                                           \
-        if (__atomic_load_n(&failures, __ATOMIC_RELAXED)) {                        \
-            test_fail_at(__FILE__, __LINE__, failure_what);                        \
-            failures = 0;                                                          \
-            return;                                                                \
-        }                                                                          \
-    } while (0)
-
 /* ---- shared helpers ------------------------------------------------------ */
 
 static unsigned char owned[MAX_IDS];
@@ -286,7 +262,7 @@ static void *racer(void *arg)
 
     for (;;) {
         if (self == 0) {
-            stop = __atomic_load_n(&failures, __ATOMIC_RELAXED) || now_ms() >= end;
+            stop = WORKERS_FAILED() || now_ms() >= end;
             for (i = 0; !stop && i < RACE_K; i++) {
                 sr_handle h = { 0 };
                 ok = ok && sr_take(&h);

@@ -38,6 +38,31 @@ static void test_fail_at(const char *file, int line, const char *what)
         }                                                                          \
     } while (0)
 
+/* Failures seen on other threads (workers, helpers): WCHECK(e) records the
+   first one and evaluates to e; the test's own thread ends with
+   CHECK_WORKERS() once they have stopped. */
+static int test_worker_failures;
+static char test_worker_what[256];
+
+static inline int test_note(int ok, const char *file, int line, const char *what)
+{
+    if (!ok && __atomic_fetch_add(&test_worker_failures, 1, __ATOMIC_RELAXED) == 0)
+        snprintf(test_worker_what, sizeof test_worker_what, "%s:%d: %s", file, line, what);
+    return ok;
+}
+
+#define WCHECK(e) test_note(!!(e), __FILE__, __LINE__, #e)
+#define WORKERS_FAILED() (__atomic_load_n(&test_worker_failures, __ATOMIC_RELAXED) != 0)
+
+#define CHECK_WORKERS()                                                            \
+    do {                                                                           \
+        if (WORKERS_FAILED()) {                                                    \
+            test_fail_at(__FILE__, __LINE__, test_worker_what);                    \
+            test_worker_failures = 0;                                              \
+            return;                                                                \
+        }                                                                          \
+    } while (0)
+
 static void test_run(const char *name, void (*fn)(void))
 {
     test_failing = 0;
