@@ -285,7 +285,9 @@ typedef struct rpool_stats {
 
 #define RPOOL_IMPL_STORAGE(NAME, SCOPE)                                                       \
     static rpool_impl_local NAME##_impl_none;                                                 \
+    RPOOL_IMPL_SOME_FIELDS_BEGIN                                                              \
     SCOPE rpool_impl_pool NAME##_impl_pool = RPOOL_IMPL_POOL_INIT;                            \
+    RPOOL_IMPL_SOME_FIELDS_END                                                                \
     SCOPE RPOOL_IMPL_TLS rpool_impl_local *NAME##_impl_local = &NAME##_impl_none;
 
 #define RPOOL_IMPL_PROTOS(NAME, T, SCOPE)                                                     \
@@ -330,18 +332,13 @@ typedef struct rpool_stats {
     }
 
 #define RPOOL_IMPL_BODIES(NAME, T, SCOPE)                                                     \
-    static void NAME##_impl_exit(void *lp)                                                    \
-    {                                                                                         \
-        rpool_impl_local_exit(&NAME##_impl_pool, RPOOL_IMPL_SHAPE(NAME, T),                   \
-                              RPOOL_IMPL_CAST(rpool_impl_local *, lp));                       \
-    }                                                                                         \
     SCOPE void *NAME##_impl_acquire_slow(uint64_t *h)                                         \
     {                                                                                         \
-        return rpool_impl_acquire_slow(RPOOL_IMPL_ARGS(NAME, T), NAME##_impl_exit, h);        \
+        return rpool_impl_acquire_slow(RPOOL_IMPL_ARGS(NAME, T), h);                          \
     }                                                                                         \
     SCOPE int NAME##_impl_release_slow(uint64_t h, int owned)                                 \
     {                                                                                         \
-        return rpool_impl_release_slow(RPOOL_IMPL_ARGS(NAME, T), NAME##_impl_exit, h, owned); \
+        return rpool_impl_release_slow(RPOOL_IMPL_ARGS(NAME, T), h, owned);                   \
     }                                                                                         \
     static void *NAME##_impl_acquire_one(uint64_t *h)                                         \
     {                                                                                         \
@@ -351,14 +348,14 @@ typedef struct rpool_stats {
     {                                                                                         \
         return rpool_impl_release(RPOOL_IMPL_ARGS(NAME, T), h, 0, NAME##_impl_release_slow);  \
     }                                                                                         \
-    static int NAME##_impl_release_owned_raw(uint64_t h)                                      \
+    static void NAME##_impl_unacquire(uint64_t h)                                             \
     {                                                                                         \
-        return rpool_impl_release(RPOOL_IMPL_ARGS(NAME, T), h, 1, NAME##_impl_release_slow);  \
+        rpool_impl_unacquire(RPOOL_IMPL_ARGS(NAME, T), h);                                    \
     }                                                                                         \
     SCOPE size_t NAME##_acquire_n(NAME##_handle *hs, T **objs, size_t n)                      \
     {                                                                                         \
         return rpool_impl_acquire_n(&hs->value, objs, sizeof *objs, n,                        \
-                                    NAME##_impl_acquire_one, NAME##_impl_release_owned_raw);  \
+                                    NAME##_impl_acquire_one, NAME##_impl_unacquire);          \
     }                                                                                         \
     SCOPE size_t NAME##_release_n(const NAME##_handle *hs, size_t n)                          \
     {                                                                                         \
@@ -366,7 +363,7 @@ typedef struct rpool_stats {
     }                                                                                         \
     SCOPE void NAME##_stats(rpool_stats *out)                                                 \
     {                                                                                         \
-        rpool_impl_stats(&NAME##_impl_pool, out);                                             \
+        rpool_impl_stats(&NAME##_impl_pool, RPOOL_IMPL_SHAPE(NAME, T), out);                  \
     }                                                                                         \
     typedef struct NAME##_impl_visit_ctx {                                                    \
         void (*fn)(T *obj, NAME##_handle h, void *arg);                                       \
@@ -386,7 +383,7 @@ typedef struct rpool_stats {
     }                                                                                         \
     SCOPE void NAME##_thread_flush(void)                                                      \
     {                                                                                         \
-        rpool_impl_thread_flush(RPOOL_IMPL_ARGS(NAME, T));                                    \
+        rpool_impl_thread_flush(&NAME##_impl_pool, &NAME##_impl_local);                       \
     }                                                                                         \
     SCOPE void NAME##_destroy(void)                                                           \
     {                                                                                         \

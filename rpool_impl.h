@@ -42,6 +42,7 @@
 #define RPOOL_IMPL_FAST static inline __attribute__((always_inline))
 #define RPOOL_IMPL_UNUSED __attribute__((unused))
 #define RPOOL_IMPL_MUST_USE __attribute__((warn_unused_result))
+#define RPOOL_IMPL_WEAK __attribute__((weak))
 #else
 #error "rpool needs GCC or Clang (__atomic builtins, __builtin_clzll)"
 #endif
@@ -49,10 +50,12 @@
 #ifdef __cplusplus
 #define RPOOL_IMPL_TLS __thread /* constant-initialized: no C++ TLS wrapper call */
 #define RPOOL_IMPL_EXTERN extern "C"
+#define RPOOL_IMPL_LINK extern "C"
 #define RPOOL_IMPL_CAST(T, x) static_cast<T>(x)
 #else
 #define RPOOL_IMPL_TLS _Thread_local
 #define RPOOL_IMPL_EXTERN extern
+#define RPOOL_IMPL_LINK
 #define RPOOL_IMPL_CAST(T, x) ((T)(x))
 #endif
 
@@ -221,45 +224,90 @@ typedef struct rpool_impl_group {
 
 struct rpool_impl_pool;
 
+typedef struct rpool_impl_thread rpool_impl_thread;
+
 /* One per thread per pool. The owner reads its fields plainly and writes
-   `top`, `bottom`, `cur` and `end` with relaxed atomic stores, because
-   NAME_stats reads them from other threads. A thread starts out pointing at
+   `top` and `bottom` with relaxed atomic stores, because NAME_stats reads
+   them from other threads. `range` packs the uncarved ids [cur, end) as
+   cur | end << 32: the owner carves with a compare-and-swap, and a thread
+   that finds no range anywhere else takes the whole of it under the pool
+   lock (rpool_impl_steal_locked), so ids handed to an idle thread never
+   make a pool with room refuse an acquire. A thread starts out pointing at
    a zeroed sentinel (pool == NULL, top == bottom == limit), so both fast
    paths fall through to the slow path without a NULL test. */
 typedef struct rpool_impl_local {
     rpool_impl_entry *top;    /* next free entry of the chunk */
     rpool_impl_entry *bottom; /* the chunk's first entry */
     rpool_impl_entry *limit;  /* one past its last */
-    uint32_t cur;  /* next id to carve from the current block */
-    uint32_t end;  /* end of the carvable range */
+    uint64_t range;
     rpool_impl_chunk *chunk;
     struct rpool_impl_pool *pool;
     struct rpool_impl_local **tls; /* owner's thread-local pointer */
     struct rpool_impl_local *none; /* the sentinel it pointed at before */
-    struct rpool_impl_local *prev, *next;
+    struct rpool_impl_local *prev, *next; /* the pool's list */
+    struct rpool_impl_local *tnext;       /* the owning thread's list */
+    rpool_impl_thread *self;              /* the owning thread */
+    int in_init;                          /* the config's init is running */
 } rpool_impl_local;
 
 typedef struct rpool_impl_pool {
     pthread_mutex_t lock;
     uintptr_t *table;         /* ngroups biased group pointers, see rpool_impl_base */
     uint32_t nblocks;         /* published with release after the block */
-    uint32_t nfull;           /* chunks in `full`: read unlocked as a hint */
+    uint32_t nfull;           /* chunks in `full` and `partial`: read unlocked as a hint */
     uint32_t nstranded;       /* blocks in `stranded`: the same */
-    rpool_impl_chunk *full;   /* chunks of free ids (full, or partial from exits) */
-    rpool_impl_chunk *empty;  /* spare empty chunks */
+    rpool_impl_chunk *full;   /* chunks of free ids, each full */
+    rpool_impl_chunk *partial; /* at most one chunk of free ids not full */
+    rpool_impl_chunk *empty;  /* spare empty chunks, at most threads + 1 */
+    size_t nempty;
     struct rpool_impl_block *tails;
     struct rpool_impl_block *stranded;
     rpool_impl_local *locals; /* registry of live local pools */
     size_t handed;            /* slots of carve ranges handed to threads */
-    size_t global_free;       /* ids in `full` plus stranded ids */
+    size_t global_free;       /* ids in `full` and `partial` plus stranded ids */
     size_t retired;           /* atomic */
     size_t blocks, bytes, threads;
-    pthread_key_t key;
-    int key_ready;
+    uint64_t floor;           /* versions of new slots start here: see rpool_impl_destroy */
+    uint32_t *gone;           /* ids of slots retired before a destroy */
+    size_t ngone;
+    struct rpool_impl_pool *next_pool; /* the registry's list of pools in use */
+    int listed;               /* on that list */
+    rpool_impl_layout layout; /* set with `listed`: thread exit and fork need it */
 } rpool_impl_pool;
 
-#define RPOOL_IMPL_POOL_INIT { PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0, 0, 0, 0, 0, 0, \
-                               0, 0, 0, 0, 0, 0, 0, 0 }
+/* Everything after the lock starts zeroed (rpool.h silences
+   -Wmissing-field-initializers around it). */
+#define RPOOL_IMPL_POOL_INIT { PTHREAD_MUTEX_INITIALIZER }
+
+/* The thread registry: one for the whole library, shared by every pool
+   (weak definitions: one per executable or shared object that holds
+   rpool's code). One pthread key whose destructor hands back everything a
+   thread holds in every pool, so the number of pool types is not bounded
+   by PTHREAD_KEYS_MAX. `lock` guards the key, every thread's list of local
+   pools and the list of pools in use (for fork); it is taken before any
+   pool lock. */
+struct rpool_impl_thread {
+    rpool_impl_local *locals; /* this thread's local pools, through tnext */
+    int exiting;              /* rpool's key destructor has run for this thread */
+};
+
+typedef struct rpool_impl_registry {
+    pthread_mutex_t lock;
+    rpool_impl_pool *pools;   /* pools with local pools, through next_pool */
+    size_t nlocals;           /* local pools in every pool */
+    pthread_key_t key;
+    int key_ready;
+    int atfork_ready;
+} rpool_impl_registry;
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+RPOOL_IMPL_WEAK rpool_impl_registry rpool_impl_reg = { PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0, 0 };
+RPOOL_IMPL_WEAK RPOOL_IMPL_TLS rpool_impl_thread rpool_impl_me;
+#ifdef __cplusplus
+}
+#endif
 
 /* ===================================================================== */
 /* [fast]                                                                */
@@ -472,7 +520,7 @@ RPOOL_IMPL_FAST void *rpool_impl_address(const rpool_impl_pool *pool, size_t siz
     char *base = 0;
 
     if (id >= L.cap || !rpool_impl_check(pool, &L, id, &id32, &base) ||
-        rpool_impl_ver_load(base, &L, off) == 0)
+        rpool_impl_ver_load(base, &L, off) == RPOOL_IMPL_LOAD(&pool->floor, RELAXED))
         return 0;
     return base + off * L.size;
 }
@@ -497,16 +545,16 @@ static inline void rpool_impl_free(rpool_impl_pool *pool, void *p, size_t bytes)
     }
 }
 
-static inline void rpool_impl_lock(rpool_impl_pool *pool)
+static inline void rpool_impl_lock(pthread_mutex_t *lock)
 {
-    int r = pthread_mutex_lock(&pool->lock);
+    int r = pthread_mutex_lock(lock);
     RPOOL_ASSERT(r == 0);
     (void)r;
 }
 
-static inline void rpool_impl_unlock(rpool_impl_pool *pool)
+static inline void rpool_impl_unlock(pthread_mutex_t *lock)
 {
-    int r = pthread_mutex_unlock(&pool->lock);
+    int r = pthread_mutex_unlock(lock);
     RPOOL_ASSERT(r == 0);
     (void)r;
 }
@@ -531,10 +579,15 @@ static inline rpool_impl_entry *rpool_impl_entries(rpool_impl_chunk *c)
     return (rpool_impl_entry *)(void *)(c + 1);
 }
 
-static inline size_t rpool_impl_cached(const rpool_impl_local *lp)
+/* Entries in a local chunk. Read by NAME_stats from another thread, whose
+   two loads may straddle the owner swapping chunks: clamped to 0..chunk. */
+static inline size_t rpool_impl_cached(const rpool_impl_local *lp, const rpool_impl_layout *L)
 {
-    return RPOOL_IMPL_CAST(size_t, RPOOL_IMPL_LOAD(&lp->top, RELAXED) -
-                                   RPOOL_IMPL_LOAD(&lp->bottom, RELAXED));
+    const rpool_impl_entry *bottom = RPOOL_IMPL_LOAD(&lp->bottom, RELAXED);
+    const rpool_impl_entry *top = RPOOL_IMPL_LOAD(&lp->top, RELAXED);
+    uintptr_t n = ((uintptr_t)top - (uintptr_t)bottom) / sizeof(rpool_impl_entry);
+
+    return top < bottom ? 0 : n > L->chunk ? L->chunk : n;
 }
 
 /* Installs chunk `c` (or none) as the local chunk, holding c->n entries. */
@@ -558,11 +611,35 @@ static inline void rpool_impl_push(rpool_impl_local *lp, char *base, uint32_t id
     RPOOL_IMPL_STORE(&lp->top, e + 1, RELAXED);
 }
 
+/* ---- carve ranges ------------------------------------------------------ */
+
+static inline uint64_t rpool_impl_range(uint32_t cur, uint32_t end)
+{
+    return (uint64_t)end << 32 | cur;
+}
+
+static inline uint32_t rpool_impl_range_cur(uint64_t r)
+{
+    return RPOOL_IMPL_CAST(uint32_t, r);
+}
+
+static inline uint32_t rpool_impl_range_end(uint64_t r)
+{
+    return RPOOL_IMPL_CAST(uint32_t, r >> 32);
+}
+
+static inline uint32_t rpool_impl_uncarved(uint64_t r)
+{
+    uint32_t cur = rpool_impl_range_cur(r), end = rpool_impl_range_end(r);
+    return end > cur ? end - cur : 0;
+}
+
 static inline void rpool_impl_set_range(rpool_impl_local *lp, uint32_t cur, uint32_t end)
 {
-    RPOOL_IMPL_STORE(&lp->cur, cur, RELAXED);
-    RPOOL_IMPL_STORE(&lp->end, end, RELAXED);
+    RPOOL_IMPL_STORE(&lp->range, rpool_impl_range(cur, end), RELAXED);
 }
+
+/* ---- chunks and tails going to the global side ------------------------- */
 
 /* RPOOL_DEBUG: every id in a chunk leaving its thread names a free slot. */
 static inline void rpool_impl_debug_chunk(const rpool_impl_pool *pool, const rpool_impl_layout *L,
@@ -576,8 +653,63 @@ static inline void rpool_impl_debug_chunk(const rpool_impl_pool *pool, const rpo
         uint64_t ver = rpool_impl_ver_load(e[i].base, L, e[i].id & (L->nitems - 1));
         RPOOL_IMPL_DEBUG_CHECK(ver == rpool_impl_entry_ver(&e[i], L));
         RPOOL_IMPL_DEBUG_CHECK(e[i].base == rpool_impl_base(pool, L, e[i].id));
-        RPOOL_IMPL_DEBUG_CHECK(ver && !(ver & 1) && !rpool_impl_is_retired(L, ver));
+        RPOOL_IMPL_DEBUG_CHECK(ver >= pool->floor && !(ver & 1) && !rpool_impl_is_retired(L, ver));
     }
+    (void)pool;
+}
+
+/* Pool lock held. Keeps an empty chunk as a spare, or frees it when the
+   pool has one per thread already: a pool's spares never outnumber its
+   threads, however many threads came and went. */
+static inline void rpool_impl_spare_locked(rpool_impl_pool *pool, const rpool_impl_layout *L,
+                                           rpool_impl_chunk *c)
+{
+    if (pool->nempty > pool->threads) {
+        rpool_impl_free(pool, c, rpool_impl_chunk_bytes(L));
+        return;
+    }
+    c->next = pool->empty;
+    pool->empty = c;
+    pool->nempty++;
+}
+
+/* Pool lock held. Adds a chunk of free ids to the global side. A full one
+   joins `full`; a partial one (a thread exiting or flushing) is poured into
+   the pool's one partial chunk, so partial chunks never pile up: the ids
+   of any pattern of exits take whole chunks, plus one. */
+static inline void rpool_impl_put_chunk_locked(rpool_impl_pool *pool, const rpool_impl_layout *L,
+                                               rpool_impl_chunk *c)
+{
+    rpool_impl_chunk *p = pool->partial;
+    size_t k;
+
+    pool->global_free += c->n;
+    if (c->n < L->chunk && p) {
+        k = rpool_impl_min(c->n, L->chunk - p->n);
+        c->n -= k;
+        memcpy(rpool_impl_entries(p) + p->n, rpool_impl_entries(c) + c->n,
+               k * sizeof(rpool_impl_entry));
+        p->n += k;
+        if (p->n < L->chunk) {
+            rpool_impl_spare_locked(pool, L, c); /* all of c fitted */
+            return;
+        }
+        pool->partial = 0;
+        RPOOL_IMPL_STORE(&pool->nfull, pool->nfull - 1, RELAXED);
+        rpool_impl_put_chunk_locked(pool, L, p);
+        pool->global_free -= p->n;
+        if (!c->n) {
+            rpool_impl_spare_locked(pool, L, c);
+            return;
+        }
+    }
+    if (c->n == L->chunk) {
+        c->next = pool->full;
+        pool->full = c;
+    } else {
+        pool->partial = c;
+    }
+    RPOOL_IMPL_STORE(&pool->nfull, pool->nfull + 1, RELAXED);
 }
 
 /* Pool lock held. Hands the local chunk, if any, to the global side. */
@@ -588,46 +720,66 @@ static inline void rpool_impl_give_chunk_locked(rpool_impl_pool *pool, const rpo
 
     if (!c)
         return;
-    c->n = rpool_impl_cached(lp);
-    rpool_impl_debug_chunk(pool, L, c);
-    if (c->n) {
-        c->next = pool->full;
-        pool->full = c;
-        pool->global_free += c->n;
-        RPOOL_IMPL_STORE(&pool->nfull, pool->nfull + 1, RELAXED);
-    } else {
-        c->next = pool->empty;
-        pool->empty = c;
-    }
+    c->n = RPOOL_IMPL_CAST(size_t, lp->top - lp->bottom);
     rpool_impl_set_chunk(lp, L, 0);
+    rpool_impl_debug_chunk(pool, L, c);
+    if (c->n)
+        rpool_impl_put_chunk_locked(pool, L, c);
+    else
+        rpool_impl_spare_locked(pool, L, c);
 }
 
-/* Pool lock held. Records the thread's uncarved range in its block, where
-   the next thread that runs out of free ids carves it before any new block. */
+/* Pool lock held. Takes a chunk of free ids (a full one first) off the
+   global side, or NULL. */
+static inline rpool_impl_chunk *rpool_impl_get_chunk_locked(rpool_impl_pool *pool)
+{
+    rpool_impl_chunk *c = pool->full;
+
+    if (c)
+        pool->full = c->next;
+    else if ((c = pool->partial) != 0)
+        pool->partial = 0;
+    else
+        return 0;
+    pool->global_free -= c->n;
+    RPOOL_IMPL_STORE(&pool->nfull, pool->nfull - 1, RELAXED);
+    return c;
+}
+
+/* Pool lock held. Records a thread's uncarved range in its block, where the
+   next thread that runs out of free ids carves it before any new block. A
+   block never has two uncarved ranges: a range is only ever moved whole. */
 static inline void rpool_impl_give_tail_locked(rpool_impl_pool *pool, const rpool_impl_layout *L,
                                                rpool_impl_local *lp)
 {
-    if (lp->cur < lp->end) {
-        struct rpool_impl_block *blk = rpool_impl_header(rpool_impl_base(pool, L, lp->cur), L);
-        blk->tail_begin = lp->cur;
-        blk->tail_end = lp->end;
+    uint64_t r = RPOOL_IMPL_LOAD(&lp->range, RELAXED);
+    uint32_t cur = rpool_impl_range_cur(r), end = rpool_impl_range_end(r);
+
+    if (cur < end) {
+        struct rpool_impl_block *blk = rpool_impl_header(rpool_impl_base(pool, L, cur), L);
+        blk->tail_begin = cur;
+        blk->tail_end = end;
         blk->next_tail = pool->tails;
         pool->tails = blk;
-        pool->handed -= lp->end - lp->cur;
+        pool->handed -= end - cur;
     }
     rpool_impl_set_range(lp, 0, 0);
 }
 
-/* Hands back everything `lp` holds and frees it. Runs on the owning thread:
-   from the pthread key destructor at thread exit, or NAME_thread_flush. */
-static inline void rpool_impl_local_exit(rpool_impl_pool *pool, size_t size, size_t align,
-                                         const rpool_config *cfg, rpool_impl_local *lp)
-{
-    const rpool_impl_layout L = rpool_impl_layout_of(size, align, cfg);
+/* ---- the thread registry: thread exit, fork, plugins ------------------- */
 
-    rpool_impl_lock(pool);
-    rpool_impl_give_chunk_locked(pool, &L, lp);
-    rpool_impl_give_tail_locked(pool, &L, lp);
+/* Registry lock held. Hands back everything `lp` holds, takes it off its
+   pool's and its thread's lists, points the thread back at the sentinel
+   and frees it. The owner is the calling thread, or a thread that is not
+   inside a call on this pool (NAME_destroy's rule). */
+static inline void rpool_impl_drop_locked(rpool_impl_local *lp)
+{
+    rpool_impl_pool *pool = lp->pool;
+    rpool_impl_local **pp = &lp->self->locals;
+
+    rpool_impl_lock(&pool->lock);
+    rpool_impl_give_chunk_locked(pool, &pool->layout, lp);
+    rpool_impl_give_tail_locked(pool, &pool->layout, lp);
     if (lp->prev)
         lp->prev->next = lp->next;
     else
@@ -635,17 +787,109 @@ static inline void rpool_impl_local_exit(rpool_impl_pool *pool, size_t size, siz
     if (lp->next)
         lp->next->prev = lp->prev;
     pool->threads--;
-    rpool_impl_unlock(pool);
+    rpool_impl_unlock(&pool->lock);
+    while (*pp != lp)
+        pp = &(*pp)->tnext;
+    *pp = lp->tnext;
     *lp->tls = lp->none;
+    rpool_impl_reg.nlocals--;
     rpool_impl_free(pool, lp, sizeof *lp);
 }
 
-/* The calling thread's local pool, created on first use; NULL + ENOMEM. */
+/* The key's destructor. It marks the thread as exiting: from then on any
+   pool it uses (another library's key destructor, a later round) hands
+   everything back at the end of each call, so nothing is stranded
+   whichever destructor round uses a pool after this one ran. */
+RPOOL_IMPL_LINK RPOOL_IMPL_WEAK void rpool_impl_thread_exit(void *arg);
+RPOOL_IMPL_LINK RPOOL_IMPL_WEAK void rpool_impl_thread_exit(void *arg)
+{
+    (void)arg;
+    rpool_impl_lock(&rpool_impl_reg.lock);
+    rpool_impl_me.exiting = 1;
+    while (rpool_impl_me.locals)
+        rpool_impl_drop_locked(rpool_impl_me.locals);
+    rpool_impl_unlock(&rpool_impl_reg.lock);
+}
+
+/* fork: the parent holds every lock across it, so the child finds each
+   pool consistent; the child then takes back what the parent's other
+   threads (which do not exist in the child) held in their caches. */
+RPOOL_IMPL_LINK RPOOL_IMPL_WEAK void rpool_impl_fork_prepare(void);
+RPOOL_IMPL_LINK RPOOL_IMPL_WEAK void rpool_impl_fork_prepare(void)
+{
+    rpool_impl_pool *pool;
+
+    rpool_impl_lock(&rpool_impl_reg.lock);
+    for (pool = rpool_impl_reg.pools; pool; pool = pool->next_pool)
+        rpool_impl_lock(&pool->lock);
+}
+
+RPOOL_IMPL_LINK RPOOL_IMPL_WEAK void rpool_impl_fork_parent(void);
+RPOOL_IMPL_LINK RPOOL_IMPL_WEAK void rpool_impl_fork_parent(void)
+{
+    rpool_impl_pool *pool;
+
+    for (pool = rpool_impl_reg.pools; pool; pool = pool->next_pool)
+        rpool_impl_unlock(&pool->lock);
+    rpool_impl_unlock(&rpool_impl_reg.lock);
+}
+
+RPOOL_IMPL_LINK RPOOL_IMPL_WEAK void rpool_impl_fork_child(void);
+RPOOL_IMPL_LINK RPOOL_IMPL_WEAK void rpool_impl_fork_child(void)
+{
+    rpool_impl_pool *pool;
+    rpool_impl_local *lp, *next;
+
+    pthread_mutex_init(&rpool_impl_reg.lock, 0);
+    for (pool = rpool_impl_reg.pools; pool; pool = pool->next_pool) {
+        pthread_mutex_init(&pool->lock, 0);
+        for (lp = pool->locals; lp; lp = next) {
+            next = lp->next;
+            if (lp->self == &rpool_impl_me)
+                continue;
+            /* Another thread's: its thread is gone, so only the pool's list
+               and the registry's count know it. */
+            rpool_impl_give_chunk_locked(pool, &pool->layout, lp);
+            rpool_impl_give_tail_locked(pool, &pool->layout, lp);
+            if (lp->prev)
+                lp->prev->next = lp->next;
+            else
+                pool->locals = lp->next;
+            if (lp->next)
+                lp->next->prev = lp->prev;
+            pool->threads--;
+            rpool_impl_reg.nlocals--;
+            rpool_impl_free(pool, lp, sizeof *lp);
+        }
+    }
+}
+
+/* Registry lock held. The key and the fork handlers, made on first use.
+   Returns 0, or EAGAIN when the process has no pthread key left. */
+static inline int rpool_impl_registry_ready_locked(void)
+{
+    if (!rpool_impl_reg.atfork_ready) {
+        if (pthread_atfork(rpool_impl_fork_prepare, rpool_impl_fork_parent,
+                           rpool_impl_fork_child) != 0)
+            return ENOMEM;
+        rpool_impl_reg.atfork_ready = 1;
+    }
+    if (!rpool_impl_reg.key_ready) {
+        if (pthread_key_create(&rpool_impl_reg.key, rpool_impl_thread_exit) != 0)
+            return EAGAIN;
+        rpool_impl_reg.key_ready = 1;
+    }
+    return 0;
+}
+
+/* The calling thread's local pool, created on first use; NULL + errno
+   (ENOMEM, or EAGAIN when no pthread key is left). */
 static inline rpool_impl_local *rpool_impl_local_get(rpool_impl_pool *pool,
                                                      rpool_impl_local **tls,
-                                                     void (*exit_fn)(void *))
+                                                     const rpool_impl_layout *L)
 {
     rpool_impl_local *lp = *tls;
+    int err;
 
     if (lp->pool)
         return lp;
@@ -654,27 +898,53 @@ static inline rpool_impl_local *rpool_impl_local_get(rpool_impl_pool *pool,
         errno = ENOMEM;
         return 0;
     }
+    rpool_impl_lock(&rpool_impl_reg.lock);
+    err = rpool_impl_registry_ready_locked();
+    if (!err && !pthread_getspecific(rpool_impl_reg.key) &&
+        pthread_setspecific(rpool_impl_reg.key, &rpool_impl_reg) != 0)
+        err = ENOMEM;
+    if (err) {
+        rpool_impl_unlock(&rpool_impl_reg.lock);
+        rpool_impl_free(pool, lp, sizeof *lp);
+        errno = err;
+        return 0;
+    }
     lp->pool = pool;
     lp->tls = tls;
     lp->none = *tls;
-    rpool_impl_lock(pool);
-    if (!pool->key_ready && pthread_key_create(&pool->key, exit_fn) == 0)
-        pool->key_ready = 1;
-    if (!pool->key_ready || pthread_setspecific(pool->key, lp) != 0) {
-        rpool_impl_unlock(pool);
-        rpool_impl_free(pool, lp, sizeof *lp);
-        errno = ENOMEM;
-        return 0;
+    lp->self = &rpool_impl_me;
+    lp->tnext = rpool_impl_me.locals;
+    rpool_impl_me.locals = lp;
+    rpool_impl_reg.nlocals++;
+    rpool_impl_lock(&pool->lock);
+    if (!pool->listed) {
+        pool->layout = *L;
+        pool->listed = 1;
+        pool->next_pool = rpool_impl_reg.pools;
+        rpool_impl_reg.pools = pool;
     }
     lp->next = pool->locals;
     if (lp->next)
         lp->next->prev = lp;
     pool->locals = lp;
     pool->threads++;
-    rpool_impl_unlock(pool);
+    rpool_impl_unlock(&pool->lock);
+    rpool_impl_unlock(&rpool_impl_reg.lock);
     *tls = lp;
     return lp;
 }
+
+/* End of a slow-path call: a thread that is exiting keeps no cache. */
+static inline void rpool_impl_local_done(rpool_impl_local *lp)
+{
+    if (RPOOL_IMPL_UNLIKELY(rpool_impl_me.exiting) && lp && !RPOOL_IMPL_LOAD(&lp->in_init, RELAXED)) {
+        rpool_impl_lock(&rpool_impl_reg.lock);
+        rpool_impl_drop_locked(lp);
+        rpool_impl_unlock(&rpool_impl_reg.lock);
+    }
+}
+
+/* ---- blocks ------------------------------------------------------------ */
 
 static inline uintptr_t rpool_impl_group_bias(uint32_t g)
 {
@@ -703,29 +973,72 @@ static inline int rpool_impl_grow_locked(rpool_impl_pool *pool, const rpool_impl
     return 0;
 }
 
+/* Pool lock held. A new block's version words: the pool's floor, so that
+   no handle from before a NAME_destroy matches, and the retired mark for
+   slots that retired before it, so they stay retired. */
+static inline void rpool_impl_new_versions_locked(const rpool_impl_pool *pool,
+                                                  const rpool_impl_layout *L, char *base,
+                                                  uint32_t first)
+{
+    uint32_t off;
+    size_t i;
+
+    for (off = 0; pool->floor && off < L->nitems; off++)
+        rpool_impl_ver_store(base, L, off, pool->floor);
+    for (i = 0; i < pool->ngone; i++)
+        if (pool->gone[i] - first < L->nitems)
+            rpool_impl_ver_store(base, L, pool->gone[i] - first, L->vmask - 1);
+}
+
+/* Pool lock held. Takes the whole uncarved range of some other thread
+   (not one whose init is running, see rpool_impl_carve); 0 if none. */
+static inline int rpool_impl_steal_locked(rpool_impl_pool *pool, rpool_impl_local *thief,
+                                          uint32_t *begin, uint32_t *end)
+{
+    rpool_impl_local *lp;
+
+    for (lp = pool->locals; lp; lp = lp->next) {
+        uint64_t r = RPOOL_IMPL_LOAD(&lp->range, ACQUIRE);
+        while (lp != thief && rpool_impl_uncarved(r) && !RPOOL_IMPL_LOAD(&lp->in_init, RELAXED)) {
+            uint32_t cur = rpool_impl_range_cur(r);
+            if (__atomic_compare_exchange_n(&lp->range, &r, rpool_impl_range(cur, cur), 0,
+                                            __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+                *begin = cur;
+                *end = rpool_impl_range_end(r);
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
 /* Gives `lp` a new range to carve: a tail some exited thread handed back,
-   else a fresh block. The block is allocated outside the lock. Returns 0,
-   -ENOSPC (capacity) or -ENOMEM. */
+   else a fresh block, else (the id space or max_items reached) what another
+   thread has not carved yet. The block is allocated outside the lock.
+   Returns 0, -ENOSPC (every slot carved) or -ENOMEM. */
 static inline int rpool_impl_new_range(rpool_impl_pool *pool, const rpool_impl_layout *L,
                                        rpool_impl_local *lp)
 {
     struct rpool_impl_block *blk;
-    uint32_t b, begin, end;
+    uint32_t b, begin = 0, end = 0;
     char *raw, *base;
     int r = 0;
 
-    rpool_impl_lock(pool);
+    rpool_impl_lock(&pool->lock);
     if (pool->tails) {
         blk = pool->tails;
         pool->tails = blk->next_tail;
         begin = blk->tail_begin;
         end = blk->tail_end;
+        pool->handed += end - begin;
         goto out;
     }
-    r = (uint64_t)pool->nblocks << L->bshift >= L->cap ? -ENOSPC : 0;
-    rpool_impl_unlock(pool);
-    if (r)
-        return r;
+    if ((uint64_t)pool->nblocks << L->bshift >= L->cap || pool->floor >= L->vmask - 1) {
+        /* No id left for a new block, or no version for its slots. */
+        r = rpool_impl_steal_locked(pool, lp, &begin, &end) ? 0 : -ENOSPC;
+        goto out;
+    }
+    rpool_impl_unlock(&pool->lock);
 
     raw = RPOOL_IMPL_CAST(char *, rpool_impl_alloc(pool, L->block_alloc));
     if (!raw)
@@ -735,25 +1048,29 @@ static inline int rpool_impl_new_range(rpool_impl_pool *pool, const rpool_impl_l
     blk = rpool_impl_header(base, L);
     blk->raw = raw;
 
-    rpool_impl_lock(pool);
+    rpool_impl_lock(&pool->lock);
     b = pool->nblocks;
     r = (uint64_t)b << L->bshift >= L->cap ? -ENOSPC : rpool_impl_grow_locked(pool, L, b);
     if (r) {
-        rpool_impl_unlock(pool);
+        /* Another thread took the last block meanwhile, or no table. */
         rpool_impl_free(pool, raw, L->block_alloc);
-        return r;
+        if (r == -ENOSPC && rpool_impl_steal_locked(pool, lp, &begin, &end))
+            r = 0;
+        goto out;
     }
     begin = b << L->bshift;
     end = RPOOL_IMPL_CAST(uint32_t, rpool_impl_min((uint64_t)begin + L->nitems, L->cap));
     blk->first = begin;
+    rpool_impl_new_versions_locked(pool, L, base, begin);
     *rpool_impl_slot_of(pool, b) = base;
     RPOOL_IMPL_STORE(&pool->nblocks, b + 1, RELEASE);
     pool->blocks++;
-out:
     pool->handed += end - begin;
-    rpool_impl_set_range(lp, begin, end);
-    rpool_impl_unlock(pool);
-    return 0;
+out:
+    if (r == 0)
+        rpool_impl_set_range(lp, begin, end);
+    rpool_impl_unlock(&pool->lock);
+    return r;
 }
 
 /* Pool lock held. Takes one id stranded by a release that found no chunk. */
@@ -783,7 +1100,7 @@ static inline void rpool_impl_strand(rpool_impl_pool *pool, const rpool_impl_lay
     struct rpool_impl_block *blk = rpool_impl_header(base, L);
     uint32_t off = id & (L->nitems - 1);
 
-    rpool_impl_lock(pool);
+    rpool_impl_lock(&pool->lock);
     RPOOL_IMPL_DEBUG_CHECK(!(rpool_impl_bitmap(blk)[off / 64] >> (off % 64) & 1)); /* freed twice */
     rpool_impl_bitmap(blk)[off / 64] |= 1ull << (off % 64);
     if (blk->nstranded++ == 0) {
@@ -792,20 +1109,7 @@ static inline void rpool_impl_strand(rpool_impl_pool *pool, const rpool_impl_lay
         RPOOL_IMPL_STORE(&pool->nstranded, pool->nstranded + 1, RELAXED);
     }
     pool->global_free++;
-    rpool_impl_unlock(pool);
-}
-
-/* Pool lock held. Swaps the (empty) local chunk for a chunk of free ids. */
-static inline void rpool_impl_take_full_locked(rpool_impl_pool *pool, const rpool_impl_layout *L,
-                                               rpool_impl_local *lp)
-{
-    rpool_impl_chunk *c = pool->full;
-
-    pool->full = c->next;
-    pool->global_free -= c->n;
-    RPOOL_IMPL_STORE(&pool->nfull, pool->nfull - 1, RELAXED);
-    rpool_impl_give_chunk_locked(pool, L, lp);
-    rpool_impl_set_chunk(lp, L, c);
+    rpool_impl_unlock(&pool->lock);
 }
 
 static inline void rpool_impl_check_config(const rpool_config *cfg)
@@ -815,112 +1119,204 @@ static inline void rpool_impl_check_config(const rpool_config *cfg)
     (void)cfg;
 }
 
+/* ---- acquire and release ----------------------------------------------- */
+
+/* Carves the next slot of the thread's range: 1 with *obj set, 0 when the
+   range is empty, -1 (errno set) when init refused or is running. While
+   init runs on a reserved slot, `in_init` keeps thieves off the range (they
+   read it after the reserving compare-and-swap, which releases it), so a
+   refusal can give the slot back to the range as it was; an acquire of the
+   same pool from inside init cannot carve (EDEADLK). A slot that retired
+   before a NAME_destroy is skipped. */
+static inline int rpool_impl_carve_range(rpool_impl_pool *pool, const rpool_impl_layout *L,
+                                         rpool_impl_local *lp, uint64_t *handle, void **obj)
+{
+    uint64_t r = RPOOL_IMPL_LOAD(&lp->range, RELAXED), cur;
+    uint32_t id, off;
+    char *base;
+
+    for (;;) {
+        if (!rpool_impl_uncarved(r))
+            return 0;
+        if (!__atomic_compare_exchange_n(&lp->range, &r, r + 1, 0, __ATOMIC_RELEASE,
+                                         __ATOMIC_RELAXED))
+            continue;
+        id = rpool_impl_range_cur(r);
+        off = id & (L->nitems - 1);
+        base = rpool_impl_base(pool, L, id);
+        cur = rpool_impl_ver_load(base, L, off);
+        if (rpool_impl_is_retired(L, cur)) {
+            RPOOL_IMPL_ADD(&pool->retired, 1);
+            r++;
+            continue;
+        }
+        if (L->init && L->init(base + off * L->size) != 0) {
+            rpool_impl_set_range(lp, id, rpool_impl_range_end(r));
+            errno = ECANCELED;
+            return -1;
+        }
+        *obj = rpool_impl_issue(base, L, id, cur, handle);
+        return 1;
+    }
+}
+
+static inline int rpool_impl_carve(rpool_impl_pool *pool, const rpool_impl_layout *L,
+                                   rpool_impl_local *lp, uint64_t *handle, void **obj)
+{
+    int r;
+
+    if (!L->init)
+        return rpool_impl_carve_range(pool, L, lp, handle, obj);
+    if (RPOOL_IMPL_LOAD(&lp->in_init, RELAXED)) {
+        errno = EDEADLK;
+        return -1;
+    }
+    RPOOL_IMPL_STORE(&lp->in_init, 1, RELAXED);
+    r = rpool_impl_carve_range(pool, L, lp, handle, obj);
+    RPOOL_IMPL_STORE(&lp->in_init, 0, RELAXED);
+    return r;
+}
+
 /* Acquire when the local chunk is empty: global chunk, stranded id, carve,
    new range, in that order. NULL + errno on failure. */
 static inline void *rpool_impl_acquire_slow(rpool_impl_pool *pool, rpool_impl_local **tls,
                                             size_t size, size_t align, const rpool_config *cfg,
-                                            void (*exit_fn)(void *), uint64_t *handle)
+                                            uint64_t *handle)
 {
     const rpool_impl_layout L = rpool_impl_layout_of(size, align, cfg);
     rpool_impl_local *lp;
+    void *obj = 0;
     uint32_t id = 0;
     int r;
 
     rpool_impl_check_config(cfg);
-    lp = rpool_impl_local_get(pool, tls, exit_fn);
+    lp = rpool_impl_local_get(pool, tls, &L);
     if (!lp)
         return 0;
     for (;;) {
         if (lp->top != lp->bottom) {
             rpool_impl_entry *e = lp->top - 1;
             RPOOL_IMPL_STORE(&lp->top, e, RELAXED);
-            return rpool_impl_issue(e->base, &L, e->id, rpool_impl_entry_ver(e, &L), handle);
+            obj = rpool_impl_issue(e->base, &L, e->id, rpool_impl_entry_ver(e, &L), handle);
+            break;
         }
         if (RPOOL_IMPL_LOAD(&pool->nfull, RELAXED) || RPOOL_IMPL_LOAD(&pool->nstranded, RELAXED)) {
+            rpool_impl_chunk *c = 0;
             int stranded = 0;
-            rpool_impl_lock(pool);
-            if (pool->full) {
-                rpool_impl_take_full_locked(pool, &L, lp);
+            rpool_impl_lock(&pool->lock);
+            if ((c = rpool_impl_get_chunk_locked(pool)) != 0) {
+                rpool_impl_give_chunk_locked(pool, &L, lp);
+                rpool_impl_set_chunk(lp, &L, c);
             } else if (pool->stranded) {
                 id = rpool_impl_unstrand_locked(pool);
                 stranded = 1;
             }
-            rpool_impl_unlock(pool);
+            rpool_impl_unlock(&pool->lock);
             if (stranded) {
                 char *base = rpool_impl_base(pool, &L, id);
                 uint64_t cur = rpool_impl_ver_load(base, &L, id & (L.nitems - 1));
-                return rpool_impl_issue(base, &L, id, cur, handle);
+                obj = rpool_impl_issue(base, &L, id, cur, handle);
+                break;
             }
-            if (lp->top != lp->bottom)
+            if (c)
                 continue;
         }
-        if (lp->cur < lp->end) {
-            char *base, *obj;
-            id = lp->cur;
-            base = rpool_impl_base(pool, &L, id);
-            obj = base + (id & (L.nitems - 1)) * L.size;
-            if (L.init && L.init(obj) != 0) {
-                errno = ECANCELED;
-                return 0;
-            }
-            RPOOL_IMPL_STORE(&lp->cur, id + 1, RELAXED);
-            return rpool_impl_issue(base, &L, id, 0, handle);
-        }
+        r = rpool_impl_carve(pool, &L, lp, handle, &obj);
+        if (r > 0)
+            break;
+        if (r < 0)
+            return 0;
         r = rpool_impl_new_range(pool, &L, lp);
         if (r) {
             errno = -r;
+            rpool_impl_local_done(lp);
             return 0;
         }
     }
+    rpool_impl_local_done(lp);
+    return obj;
 }
 
-/* Release when the local chunk is full or missing. The slot is freed first;
-   then its id goes to the local chunk, after trading a full chunk for an
-   empty one, or, when no chunk can be had, to its block's stranded bitmap. */
+/* Puts a freed id (its slot's version now `ver`) where an acquire finds
+   it: the local chunk, after trading a full chunk for an empty one, or,
+   when no chunk can be had, its block's stranded bitmap. */
+static inline void rpool_impl_recycle(rpool_impl_pool *pool, rpool_impl_local **tls,
+                                      const rpool_impl_layout *L, char *base, uint32_t id,
+                                      uint64_t ver)
+{
+    rpool_impl_local *lp = rpool_impl_local_get(pool, tls, L);
+    rpool_impl_chunk *c;
+
+    if (lp && lp->top == lp->limit) {
+        rpool_impl_lock(&pool->lock);
+        rpool_impl_give_chunk_locked(pool, L, lp);
+        c = pool->empty;
+        if (c) {
+            pool->empty = c->next;
+            pool->nempty--;
+        }
+        rpool_impl_unlock(&pool->lock);
+        if (!c)
+            c = RPOOL_IMPL_CAST(rpool_impl_chunk *,
+                                rpool_impl_alloc(pool, rpool_impl_chunk_bytes(L)));
+        if (c) {
+            c->n = 0;
+            rpool_impl_set_chunk(lp, L, c);
+        }
+    }
+    if (lp && lp->top != lp->limit)
+        rpool_impl_push(lp, base, id, ver);
+    else
+        rpool_impl_strand(pool, L, base, id);
+    rpool_impl_local_done(lp);
+}
+
+/* Release when the local chunk is full or missing. */
 static inline int rpool_impl_release_slow(rpool_impl_pool *pool, rpool_impl_local **tls,
                                           size_t size, size_t align, const rpool_config *cfg,
-                                          void (*exit_fn)(void *), uint64_t h, int owned)
+                                          uint64_t h, int owned)
 {
     const rpool_impl_layout L = rpool_impl_layout_of(size, align, cfg);
-    rpool_impl_local *lp;
-    rpool_impl_chunk *c;
     char *base = 0;
     uint32_t id = 0;
     int r, retired = 0;
 
     r = rpool_impl_commit(pool, &L, h, owned, &base, &id, &retired);
-    if (r || retired)
-        return r;
-    lp = rpool_impl_local_get(pool, tls, exit_fn);
-    if (lp && lp->top == lp->limit) {
-        rpool_impl_lock(pool);
-        rpool_impl_give_chunk_locked(pool, &L, lp);
-        c = pool->empty;
-        if (c)
-            pool->empty = c->next;
-        rpool_impl_unlock(pool);
-        if (!c)
-            c = RPOOL_IMPL_CAST(rpool_impl_chunk *,
-                                rpool_impl_alloc(pool, rpool_impl_chunk_bytes(&L)));
-        if (c) {
-            c->n = 0;
-            rpool_impl_set_chunk(lp, &L, c);
-        }
-    }
-    if (lp && lp->top != lp->limit) {
-        rpool_impl_push(lp, base, id, (h >> L.idbits) + 1);
-    } else {
-        rpool_impl_strand(pool, &L, base, id);
-    }
-    return 0;
+    if (r == 0 && !retired)
+        rpool_impl_recycle(pool, tls, &L, base, id, (h >> L.idbits) + 1);
+    return r;
 }
 
-/* All or nothing: on failure every slot taken so far is released again. */
-/* objs is an array of T *, written through memcpy so that no T * is
-   accessed as a void *. */
+/* Takes back an acquire that never reached the caller (acquire_n's
+   rollback): the slot's version goes back to what it was, so the failed
+   call spends no version and retires nothing. */
+static inline void rpool_impl_unacquire(rpool_impl_pool *pool, rpool_impl_local **tls,
+                                        size_t size, size_t align, const rpool_config *cfg,
+                                        uint64_t h)
+{
+    const rpool_impl_layout L = rpool_impl_layout_of(size, align, cfg);
+    uint64_t ver = h >> L.idbits;
+    uint32_t id = 0, off;
+    char *base = 0;
+
+    if (!rpool_impl_check(pool, &L, h, &id, &base))
+        return;
+    off = id & (L.nitems - 1);
+    /* Fails only if a forger released the unseen handle: then it is free. */
+    if (!rpool_impl_ver_cas(base, &L, off, ver, ver - 1))
+        return;
+    if (RPOOL_DEBUG && !L.init)
+        memset(base + off * L.size, RPOOL_IMPL_FILL, L.size);
+    RPOOL_IMPL_POISON(base + off * L.size, L.size);
+    rpool_impl_recycle(pool, tls, &L, base, id, ver - 1);
+}
+
+/* All or nothing: on failure every slot taken so far is given back
+   unspent. objs is an array of T *, written through memcpy so that no T *
+   is accessed as a void *. */
 static inline size_t rpool_impl_acquire_n(uint64_t *hs, void *objs, size_t stride, size_t n,
                                           void *(*acquire)(uint64_t *),
-                                          int (*release_owned)(uint64_t))
+                                          void (*unacquire)(uint64_t))
 {
     size_t i, j;
 
@@ -928,10 +1324,8 @@ static inline size_t rpool_impl_acquire_n(uint64_t *hs, void *objs, size_t strid
         void *obj = acquire(&hs[i]);
         if (!obj) {
             int err = errno;
-            for (j = 0; j < i; j++) {
-                int r = release_owned(hs[j]);
-                RPOOL_ASSERT(r == 0);
-                (void)r;
+            for (j = i; j-- > 0;) {
+                unacquire(hs[j]);
                 hs[j] = 0;
             }
             errno = err;
@@ -952,28 +1346,42 @@ static inline size_t rpool_impl_release_n(const uint64_t *hs, size_t n, int (*re
     return done;
 }
 
-/* Counters that only slow paths touch are kept under the lock; what fast
-   paths move (chunk fill, carve cursor) is summed over the local pools. */
-static inline void rpool_impl_stats(rpool_impl_pool *pool, rpool_stats *out)
-{
-    const rpool_impl_local *lp;
-    size_t cached = 0, uncarved = 0, carved;
+/* ---- stats, iteration, flush, destroy ----------------------------------- */
 
-    rpool_impl_lock(pool);
+static inline size_t rpool_impl_clamp_sub(size_t a, size_t b)
+{
+    return a > b ? a - b : 0;
+}
+
+/* Counters that only slow paths touch are kept under the lock; what fast
+   paths move (chunk fill, carve cursor) is summed over the local pools.
+   While other threads run, those sums may be off by what is in flight,
+   but every field stays within 0..carved; whenever no call is in flight
+   they are exact. */
+static inline void rpool_impl_stats(rpool_impl_pool *pool, size_t size, size_t align,
+                                    const rpool_config *cfg, rpool_stats *out)
+{
+    const rpool_impl_layout L = rpool_impl_layout_of(size, align, cfg);
+    const rpool_impl_local *lp;
+    size_t cached = 0, uncarved = 0, carved, rest;
+
+    rpool_impl_lock(&pool->lock);
     for (lp = pool->locals; lp; lp = lp->next) {
-        cached += rpool_impl_cached(lp);
-        uncarved += RPOOL_IMPL_LOAD(&lp->end, RELAXED) - RPOOL_IMPL_LOAD(&lp->cur, RELAXED);
+        cached += rpool_impl_cached(lp, &L);
+        uncarved += rpool_impl_uncarved(RPOOL_IMPL_LOAD(&lp->range, RELAXED));
     }
-    carved = pool->handed - uncarved;
+    carved = rpool_impl_clamp_sub(pool->handed, uncarved);
     out->carved = carved;
-    out->cached = cached;
-    out->global_free = pool->global_free;
-    out->retired = RPOOL_IMPL_LOAD(&pool->retired, RELAXED);
-    out->live = carved - cached - out->global_free - out->retired;
+    out->retired = rpool_impl_min(RPOOL_IMPL_LOAD(&pool->retired, RELAXED), carved);
+    rest = carved - out->retired;
+    out->global_free = rpool_impl_min(pool->global_free, rest);
+    rest -= out->global_free;
+    out->cached = rpool_impl_min(cached, rest);
+    out->live = rest - out->cached;
     out->blocks = pool->blocks;
     out->bytes = RPOOL_IMPL_LOAD(&pool->bytes, RELAXED);
     out->threads = pool->threads;
-    rpool_impl_unlock(pool);
+    rpool_impl_unlock(&pool->lock);
 }
 
 static inline void rpool_impl_for_each(rpool_impl_pool *pool, size_t size, size_t align,
@@ -993,50 +1401,129 @@ static inline void rpool_impl_for_each(rpool_impl_pool *pool, size_t size, size_
     }
 }
 
-static inline void rpool_impl_thread_flush(rpool_impl_pool *pool, rpool_impl_local **tls,
-                                           size_t size, size_t align, const rpool_config *cfg)
+static inline void rpool_impl_thread_flush(rpool_impl_pool *pool, rpool_impl_local **tls)
 {
     rpool_impl_local *lp = *tls;
 
+    (void)pool;
     if (!lp->pool)
         return;
-    pthread_setspecific(pool->key, 0);
-    rpool_impl_local_exit(pool, size, align, cfg, lp);
+    rpool_impl_lock(&rpool_impl_reg.lock);
+    rpool_impl_drop_locked(lp);
+    rpool_impl_unlock(&rpool_impl_reg.lock);
 }
 
 /* RPOOL_DEBUG, pool lock held: the free ids the pool counts are the ids in
-   its full chunks plus those stranded in blocks. */
+   its global chunks plus those stranded in blocks. */
 static inline void rpool_impl_debug_counts_locked(const rpool_impl_pool *pool)
 {
     const rpool_impl_chunk *c;
     const struct rpool_impl_block *blk;
-    size_t n = 0;
+    size_t n = pool->partial ? pool->partial->n : 0;
 
     for (c = pool->full; RPOOL_DEBUG && c; c = c->next)
         n += c->n;
     for (blk = pool->stranded; RPOOL_DEBUG && blk; blk = blk->next_stranded)
         n += blk->nstranded;
-    RPOOL_IMPL_DEBUG_CHECK(n == pool->global_free);
+    RPOOL_IMPL_DEBUG_CHECK(!RPOOL_DEBUG || n == pool->global_free);
 }
 
-/* Frees every block, chunk and table. Other threads' local pools stay
-   registered but are emptied; the calling thread's is freed. */
+/* Pool lock held, for NAME_destroy: calls fn(id) for each slot that has
+   retired, and returns the highest version any other slot had, rounded up
+   to even (at least the current floor). */
+static inline uint64_t rpool_impl_scan_versions_locked(const rpool_impl_pool *pool,
+                                                       const rpool_impl_layout *L,
+                                                       uint32_t *gone, size_t *ngone)
+{
+    uint64_t floor = pool->floor;
+    uint32_t b, off;
+
+    for (b = 0; b < pool->nblocks; b++) {
+        char *base = rpool_impl_base(pool, L, b << L->bshift);
+        for (off = 0; off < L->nitems && ((uint64_t)b << L->bshift) + off < L->cap; off++) {
+            uint64_t ver = rpool_impl_ver_load(base, L, off);
+            if (rpool_impl_is_retired(L, ver)) {
+                if (gone)
+                    gone[*ngone] = b << L->bshift | off;
+                ++*ngone;
+            } else if (ver + (ver & 1) > floor) {
+                floor = ver + (ver & 1);
+            }
+        }
+    }
+    return floor;
+}
+
+/* Pool lock held, for NAME_destroy. So that no handle value is issued
+   twice across destroys, the next life's versions start above every
+   version any slot had (the floor, one per pool), and slots that retired
+   stay retired: their ids are kept in `gone` (4 bytes each, counted in
+   stats.bytes) and marked again in each block made anew. If `gone` cannot
+   be allocated, the pool refuses every new slot (ENOSPC) rather than
+   reissue a handle. */
+static inline void rpool_impl_keep_versions_locked(rpool_impl_pool *pool,
+                                                   const rpool_impl_layout *L)
+{
+    uint32_t *gone = 0;
+    size_t n = 0, i, keep = 0;
+    uint64_t floor;
+
+    for (i = 0; i < pool->ngone; i++) /* still retired, block not made again */
+        keep += pool->gone[i] >> L->bshift >= pool->nblocks;
+    n = keep;
+    floor = rpool_impl_scan_versions_locked(pool, L, 0, &n);
+    if (n) {
+        gone = RPOOL_IMPL_CAST(uint32_t *, rpool_impl_alloc(pool, n * sizeof *gone));
+        if (!gone)
+            floor = L->vmask - 1;
+    }
+    if (gone) {
+        n = 0;
+        for (i = 0; i < pool->ngone; i++)
+            if (pool->gone[i] >> L->bshift >= pool->nblocks)
+                gone[n++] = pool->gone[i];
+        rpool_impl_scan_versions_locked(pool, L, gone, &n);
+    }
+    rpool_impl_free(pool, pool->gone, pool->ngone * sizeof *gone);
+    pool->gone = gone;
+    pool->ngone = gone ? n : 0;
+    pool->floor = floor;
+}
+
+/* Frees every block, chunk and table, and every thread's local pool of
+   this pool (their threads point back at the sentinel), so that after it
+   no thread exit and no fork calls into the pool: a shared library may be
+   unloaded once it has destroyed its pools. Keeps the floor and `gone`. */
 static inline void rpool_impl_destroy(rpool_impl_pool *pool, rpool_impl_local **tls,
                                       size_t size, size_t align, const rpool_config *cfg)
 {
     const rpool_impl_layout L = rpool_impl_layout_of(size, align, cfg);
+    rpool_impl_pool **pp;
     rpool_impl_chunk *c;
-    rpool_impl_local *lp;
     uint32_t b, g;
 
-    rpool_impl_thread_flush(pool, tls, size, align, cfg);
-    rpool_impl_lock(pool);
-    rpool_impl_debug_counts_locked(pool);
-    for (lp = pool->locals; lp; lp = lp->next) {
-        rpool_impl_free(pool, lp->chunk, rpool_impl_chunk_bytes(&L));
-        rpool_impl_set_chunk(lp, &L, 0);
-        rpool_impl_set_range(lp, 0, 0);
+    (void)tls;
+    rpool_impl_lock(&rpool_impl_reg.lock);
+    while (pool->locals)
+        rpool_impl_drop_locked(pool->locals);
+    for (pp = &rpool_impl_reg.pools; *pp; pp = &(*pp)->next_pool) {
+        if (*pp == pool) {
+            *pp = pool->next_pool;
+            break;
+        }
     }
+    pool->listed = 0;
+    if (rpool_impl_reg.nlocals == 0 && rpool_impl_reg.key_ready) {
+        /* No thread holds anything: nothing of this copy of rpool is left
+           for thread exit to call. */
+        pthread_key_delete(rpool_impl_reg.key);
+        rpool_impl_reg.key_ready = 0;
+    }
+    rpool_impl_lock(&pool->lock);
+    rpool_impl_debug_counts_locked(pool);
+    rpool_impl_keep_versions_locked(pool, &L);
+    if ((c = pool->partial) != 0)
+        rpool_impl_free(pool, c, rpool_impl_chunk_bytes(&L));
     while ((c = pool->full) != 0) {
         pool->full = c->next;
         rpool_impl_free(pool, c, rpool_impl_chunk_bytes(&L));
@@ -1058,15 +1545,18 @@ static inline void rpool_impl_destroy(rpool_impl_pool *pool, rpool_impl_local **
     RPOOL_IMPL_STORE(&pool->nfull, 0, RELAXED);
     RPOOL_IMPL_STORE(&pool->nstranded, 0, RELAXED);
     RPOOL_IMPL_STORE(&pool->retired, 0, RELAXED);
+    pool->partial = 0;
+    pool->nempty = 0;
     pool->tails = 0;
     pool->stranded = 0;
     pool->handed = 0;
     pool->global_free = 0;
     pool->blocks = 0;
-    /* All that is left: the other threads' emptied local pools. */
+    /* All that is left: the list of slots that retired. */
     RPOOL_IMPL_DEBUG_CHECK(RPOOL_IMPL_LOAD(&pool->bytes, RELAXED) ==
-                           pool->threads * sizeof(rpool_impl_local));
-    rpool_impl_unlock(pool);
+                           pool->ngone * sizeof *pool->gone);
+    rpool_impl_unlock(&pool->lock);
+    rpool_impl_unlock(&rpool_impl_reg.lock);
 }
 
 #endif /* RPOOL_IMPL_H */

@@ -24,6 +24,8 @@ RPOOL_DEFINE_STATIC_EX(wrap, thing, .version_bits = 4)
 RPOOL_DEFINE_STATIC_EX(wrapmany, thing, .version_bits = 4, .max_items = 64,
                        .block_items = 16, .chunk_items = 8)
 RPOOL_DEFINE_STATIC_EX(once, thing, .version_bits = 2, .max_items = 100, .block_items = 32)
+/* The same, with room to live on after slots retire. */
+RPOOL_DEFINE_STATIC_EX(relife, thing, .version_bits = 2, .max_items = 1000, .block_items = 32)
 RPOOL_DEFINE_STATIC_EX(mixed, thing, .block_items = 64, .chunk_items = 16)
 RPOOL_DEFINE_STATIC_EX(mixedwrap, thing, .version_bits = 6, .max_items = 500,
                        .block_items = 32, .chunk_items = 5)
@@ -387,7 +389,7 @@ static void version_bits_56_allow_exactly_256_slots(void)
     for (i = 0; i < 256; i++) {
         CHECK(wide_acquire(&hs[i]) != NULL);
         CHECK_EQ(wide_id(hs[i]), i);
-        CHECK_EQ(hs[i].value >> 8, 1); /* version 1, first use */
+        CHECK_EQ(hs[i].value >> 8, hs[0].value >> 8); /* every slot's first use */
     }
     errno = 0;
     CHECK(wide_acquire(&extra) == NULL);
@@ -402,7 +404,7 @@ static void version_bits_56_allow_exactly_256_slots(void)
     CHECK_EQ(wide_release(hs[17]), 0);
     CHECK(wide_acquire(&extra) != NULL);
     CHECK_EQ(wide_id(extra), 17);
-    CHECK_EQ(extra.value >> 8, 3);
+    CHECK_EQ(extra.value >> 8, (hs[0].value >> 8) + 2);
     CHECK(wide_lookup(hs[17]) == NULL);
     hs[17] = extra;
     CHECK_EQ(wide_release_n(hs, 256), 256);
@@ -569,31 +571,39 @@ static void two_version_bits_give_each_slot_one_handle(void)
     CHECK_EQ(st.cached + st.global_free + st.live, 0);
 }
 
-/* destroy starts the pool over: retired slots are forgotten with the rest,
-   ids start at 0 again and every slot has its versions back. */
-static void destroy_forgets_retired_slots(void)
+/* destroy empties the pool but keeps what makes handles unique: slots that
+   retired stay retired (skipped by carving, counted again), and the versions
+   of the next life start above every earlier one. */
+static void destroy_keeps_retired_slots_retired(void)
 {
-    once_handle h;
+    relife_handle h, dead[10];
     rpool_stats st;
-    size_t i;
+    size_t i, j;
 
-    once_destroy();
+    relife_destroy();
     for (i = 0; i < 10; i++) {
-        CHECK(once_acquire(&h) != NULL);
-        CHECK_EQ(once_release(h), 0);
+        CHECK(relife_acquire(&dead[i]) != NULL);
+        CHECK_EQ(relife_release(dead[i]), 0);
     }
-    once_stats(&st);
+    relife_stats(&st);
     CHECK_EQ(st.retired, 10);
-    once_destroy();
-    once_stats(&st);
+    relife_destroy();
+    relife_stats(&st);
     CHECK_EQ(st.retired, 0);
     CHECK_EQ(st.carved, 0);
-    CHECK(once_acquire(&h) != NULL);
-    CHECK_EQ(once_id(h), 0);
-    CHECK_EQ(h.value >> 62, 1);
-    CHECK_EQ(once_release(h), 0);
-    once_stats(&st);
-    CHECK_EQ(st.retired, 1);
+    for (i = 0; i < 5; i++) {
+        CHECK(relife_acquire(&h) != NULL);
+        for (j = 0; j < 10; j++) {
+            CHECK(h.value != dead[j].value);
+            CHECK(relife_id(h) != relife_id(dead[j]));
+        }
+        CHECK_EQ(relife_release(h), 0);
+    }
+    for (j = 0; j < 10; j++)
+        CHECK_EQ(relife_release(dead[j]), -ESTALE);
+    relife_stats(&st);
+    CHECK_EQ(st.live + st.cached + st.global_free + st.retired, st.carved);
+    CHECK(st.retired >= 15);
 }
 
 /* ---- the counting invariant ------------------------------------------------ */
@@ -732,7 +742,7 @@ int main(void)
     RUN(retired_slot_makes_way_for_a_fresh_one);
     RUN(no_handle_value_is_issued_twice_until_every_slot_retires);
     RUN(two_version_bits_give_each_slot_one_handle);
-    RUN(destroy_forgets_retired_slots);
+    RUN(destroy_keeps_retired_slots_retired);
     RUN(counts_add_up_after_many_mixed_operations);
     RUN(counts_add_up_after_mixed_operations_that_retire_slots);
     plain_destroy();

@@ -15,11 +15,17 @@
  * single thread reuses a free id before it carves a new one and carves ids
  * in order; a release is 0 for the live handle of its id, -EINVAL for an
  * even version or an id past every block, else -ESTALE; a slot retires
- * when its last live version, (1 << version_bits) - 3, is released.
+ * when its last live version, (1 << version_bits) - 3, is released. A
+ * failed acquire_n gives back what it took without spending a version.
  *
- * Every input starts from empty pools and ends by destroying them, so an
- * input replays the same way on its own (test/fuzz/replay.c runs the seed
- * corpus through this file in `make test`).
+ * NAME_destroy does not restart versions: a pool keeps a floor above every
+ * version its slots had, where the next life's versions start, and the ids
+ * of slots that retired stay retired ("gone": carving skips them, counting
+ * each as carved and retired). Every input starts from empty pools and ends
+ * by destroying them, but the floor and the gone ids carry over from one
+ * input to the next, and so does the model's copy of them: an input replays
+ * the same way only after the same inputs (test/fuzz/replay.c runs the seed
+ * corpus through this file in `make test`, in name order, in one process).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -233,12 +239,12 @@ static const pool_desc *const fuzz_pools[] = {
 #define HIST 64 /* handles kept per pool for stale and forged use */
 
 typedef struct slot {
-    uint64_t ver;     /* the slot's version; only a lower bound while !exact */
+    uint64_t ver;     /* the slot's version */
     uint64_t stamp;   /* handle whose stamp the object holds; 0 = never stamped */
     void *obj;        /* its address, once seen */
     size_t live_at;   /* index in live_h while live */
     unsigned seen;    /* for_each generation that visited it */
-    unsigned char live, retired, exact;
+    unsigned char live, retired;
 } slot;
 
 typedef struct model {
@@ -248,7 +254,13 @@ typedef struct model {
     slot *slots; /* one per carved id */
     size_t nslots;
     uint64_t carved, live, retired;
-    size_t inexact; /* free slots whose version is only bounded (after ENOMEM mid-bulk) */
+    /* What outlives NAME_destroy, and so every input: the versions of a
+       life's new slots start at floor (their first handle is floor + 1),
+       and gone[id] marks an id whose slot retired in an earlier life. */
+    uint64_t floor;
+    unsigned char *gone;
+    size_t gone_cap; /* ids gone[] covers */
+    uint64_t ngone;
     uint64_t *live_h;
     size_t live_cap;
     uint64_t hist[HIST];
@@ -280,10 +292,45 @@ static void model_layout(model *m, const pool_desc *d)
     m->d = d;
 }
 
+/* A new life: no slot. The floor and the gone ids stay. */
 static void model_reset(model *m)
 {
     m->carved = m->live = m->retired = 0;
-    m->inexact = 0;
+}
+
+static int is_gone(const model *m, uint64_t id)
+{
+    return id < m->gone_cap && m->gone[id];
+}
+
+static void gone_add(model *m, uint64_t id)
+{
+    if (id >= m->gone_cap) {
+        size_t n = m->gone_cap ? m->gone_cap : 64;
+        unsigned char *g;
+        while (n <= id)
+            n *= 2;
+        g = (unsigned char *)realloc(m->gone, n);
+        EXPECT(g != NULL);
+        memset(g + m->gone_cap, 0, n - m->gone_cap);
+        m->gone = g;
+        m->gone_cap = n;
+    }
+    EXPECT(!m->gone[id]);
+    m->gone[id] = 1;
+    m->ngone++;
+}
+
+/* Whether the pool may make blocks in this life: the floor leaves a live
+   version for their slots. */
+static int can_grow(const model *m) { return m->floor < m->vmask - 1; }
+
+/* Where carving from id `pos` stops skipping gone ids. */
+static uint64_t skip_gone(const model *m, uint64_t pos)
+{
+    while (pos < m->cap && is_gone(m, pos))
+        pos++;
+    return pos;
 }
 
 static slot *slot_of(model *m, uint64_t id)
@@ -306,8 +353,30 @@ static slot *slot_new(model *m)
     }
     s = &m->slots[m->carved++];
     memset(s, 0, sizeof *s);
-    s->exact = 1;
     return s;
+}
+
+/* Carving went up to id `end` (not included) without handing out what it
+   carved: a gone id it skipped is a carved, retired slot; any other slot
+   it carved is free at the floor, as a failed acquire_n leaves it. Returns
+   how many of the latter. */
+static uint64_t carve_to(model *m, uint64_t end)
+{
+    uint64_t k = 0;
+
+    while (m->carved < end) {
+        int g = is_gone(m, m->carved);
+        slot *s = slot_new(m);
+        if (g) {
+            s->ver = m->vmask - 1;
+            s->retired = 1;
+            m->retired++;
+        } else {
+            s->ver = m->floor;
+            k++;
+        }
+    }
+    return k;
 }
 
 static uint64_t id_of(const model *m, uint64_t h) { return h & m->idmask; }
@@ -411,7 +480,8 @@ static void obj_seen(model *m, slot *s, uint64_t id, void *obj)
 }
 
 /* A successful acquire handed out h and obj: checks them and records them.
-   One thread reuses a free id before it carves, and carves ids in order. */
+   One thread reuses a free id before it carves, and carves ids in order,
+   skipping gone ids; a new slot's first version is floor + 1. */
 static int took(model *m, uint64_t h, void *obj)
 {
     uint64_t id = id_of(m, h), ver = ver_of(m, h);
@@ -425,18 +495,14 @@ static int took(model *m, uint64_t h, void *obj)
     if (!fresh) {
         s = slot_of(m, id);
         EXPECT(!s->live);
-        if (s->exact) {
-            EXPECT(!s->retired);
-            EXPECT_EQ(ver, s->ver + 1);
-        } else {
-            EXPECT(ver > s->ver);
-            s->exact = 1;
-            m->inexact--;
-        }
+        EXPECT(!s->retired);
+        EXPECT_EQ(ver, s->ver + 1);
     } else {
+        EXPECT(can_grow(m));
+        EXPECT_EQ(carve_to(m, skip_gone(m, m->carved)), 0);
         EXPECT(m->carved < m->cap);
         EXPECT_EQ(id, m->carved);
-        EXPECT_EQ(ver, 1);
+        EXPECT_EQ(ver, m->floor + 1);
         s = slot_new(m);
     }
     obj_seen(m, s, id, obj);
@@ -493,27 +559,35 @@ static int expect_release(const model *m, uint64_t h)
 }
 
 /* Whether taking n objects in a row succeeds (0) or which error stops it;
-   *carves is how many slots it carves before it stops: free ids go first,
-   then one init call per carved slot. */
-static int expect_take(const model *m, uint64_t n, uint64_t *carves)
+   *carves is how many slots it carves before it stops and *end the id where
+   carving stops (gone ids it skips included): free ids go first, then one
+   init call per carved slot. With no version left above the floor, no
+   block is made. */
+static int expect_take(const model *m, uint64_t n, uint64_t *carves, uint64_t *end)
 {
-    uint64_t k, need = n > free_ids(m) ? n - free_ids(m) : 0;
+    uint64_t k, pos = m->carved, need = n > free_ids(m) ? n - free_ids(m) : 0;
     unsigned bits = init_refuse_bits;
 
     for (k = 0; k < need; k++) {
-        if (m->carved + k >= m->cap) {
+        if (can_grow(m))
+            pos = skip_gone(m, pos);
+        if (!can_grow(m) || pos >= m->cap) {
             *carves = k;
+            *end = pos;
             return ENOSPC;
         }
         if (has_init(m)) {
             if (bits & 1) {
                 *carves = k;
+                *end = pos;
                 return ECANCELED;
             }
             bits >>= 1;
         }
+        pos++;
     }
     *carves = need;
+    *end = pos;
     return 0;
 }
 
@@ -557,12 +631,29 @@ static uint64_t u64(input *in)
 
 /* ---- operations ------------------------------------------------------------- */
 
+/* An acquire or acquire_n failed with ENOMEM: how far it carved is not
+   known, so stats says, within what it could reach (`end`, see
+   expect_take); carving stopped there, and everything it took is back as
+   it was (see carve_to). Returns how many slots it carved. */
+static uint64_t resync_carved(model *m, uint64_t end)
+{
+    rpool_stats st;
+    uint64_t carves;
+
+    m->d->stats(&st);
+    EXPECT(st.carved >= m->carved && st.carved <= end);
+    carves = carve_to(m, st.carved);
+    EXPECT_EQ(st.live, m->live);
+    EXPECT_EQ(st.retired, m->retired);
+    return carves;
+}
+
 /* One acquire, checked; *h gets the handle. Returns whether it succeeded. */
 static int do_acquire(model *m, uint64_t *h)
 {
     unsigned long f0 = faults_fired, a0 = init_accepts, r0 = init_refusals;
-    uint64_t carves;
-    int want = expect_take(m, 1, &carves), err, fresh;
+    uint64_t carves, end;
+    int want = expect_take(m, 1, &carves, &end), err, fresh;
     void *obj;
 
     *h = 0x5555555555555555ull;
@@ -582,11 +673,14 @@ static int do_acquire(model *m, uint64_t *h)
     EXPECT_EQ(init_accepts - a0, 0);
     if (faults_fired != f0 && err == ENOMEM) {
         EXPECT_EQ(init_refusals - r0, 0);
+        EXPECT_EQ(resync_carved(m, end), 0); /* gone ids skipped, maybe */
         return 0;
     }
     EXPECT(want != 0);
     EXPECT_EQ(err, want);
     EXPECT_EQ(init_refusals - r0, want == ECANCELED);
+    EXPECT_EQ(carves, 0);
+    EXPECT_EQ(carve_to(m, end), 0); /* gone ids skipped before it stopped */
     return 0;
 }
 
@@ -687,82 +781,27 @@ static void do_address(model *m, input *in)
     default: id = m->carved; break;
     }
     obj = m->d->address(id);
-    if (id < m->carved)
+    if (id < m->carved && slot_of(m, id)->ver == m->floor) {
+        EXPECT(obj == NULL); /* carved by a failed acquire_n, never used */
+    } else if (id < m->carved) {
         obj_seen(m, slot_of(m, id), id, obj);
-    else
+    } else if (is_gone(m, id) && id < published_ids(m)) {
+        /* Marked retired when its block was made, before carving skips it. */
+        EXPECT(obj != NULL);
+        EXPECT((uintptr_t)obj % m->d->align == 0);
+    } else {
         EXPECT(obj == NULL);
-}
-
-/* acquire_n failed with ENOMEM: which slots it took and gave back is not
-   known, so their versions become lower bounds and the counters come from
-   stats, within bounds. Returns how many slots it carved. */
-static uint64_t bulk_resync(model *m, uint64_t n)
-{
-    rpool_stats st;
-    uint64_t id, carved = m->carved;
-
-    m->d->stats(&st);
-    EXPECT_EQ(st.live, m->live);
-    EXPECT(st.carved >= m->carved && st.carved <= m->carved + n);
-    EXPECT(st.retired >= m->retired);
-    for (id = 0; id < m->carved; id++) {
-        slot *s = &m->slots[id];
-        if (!s->live && !s->retired && s->exact) {
-            s->exact = 0;
-            m->inexact++;
-        }
     }
-    while (m->carved < st.carved) {
-        slot *s = slot_new(m);
-        s->ver = 2; /* taken at 1 and given back */
-        s->exact = 0;
-        m->inexact++;
-    }
-    m->retired = st.retired;
-    return m->carved - carved;
-}
-
-/* acquire_n failed with ENOSPC or ECANCELED: it had taken every free id and
-   carved `carves` slots, and gave them all back: each version moved by 2. */
-static void bulk_rollback(model *m, uint64_t carves)
-{
-    uint64_t id, retired = m->retired;
-
-    for (id = 0; id < m->carved; id++) {
-        slot *s = &m->slots[id];
-        if (s->live || s->retired)
-            continue;
-        s->ver += 2;
-        if (s->exact && s->ver == m->vmask - 1) {
-            s->retired = 1;
-            retired++;
-        }
-    }
-    while (carves--) {
-        slot *s = slot_new(m);
-        s->ver = 2;
-        if (s->ver == m->vmask - 1) {
-            s->retired = 1;
-            retired++;
-        }
-    }
-    if (m->inexact) {
-        rpool_stats st;
-        m->d->stats(&st);
-        EXPECT(st.retired >= retired && st.retired <= retired + m->inexact);
-        retired = st.retired;
-    }
-    m->retired = retired;
 }
 
 static void do_acquire_n(model *m, input *in)
 {
-    uint64_t hs[FUZZ_MAXN], carves, fresh = 0;
+    uint64_t hs[FUZZ_MAXN], carves, end, fresh = 0;
     void *objs[FUZZ_MAXN];
     unsigned long f0 = faults_fired, a0 = init_accepts, r0 = init_refusals;
     unsigned arg = u8(in);
     size_t n = arg % (FUZZ_MAXN + 1), i, r;
-    int with_objs = arg & 0x80, want = expect_take(m, n, &carves), err;
+    int with_objs = arg & 0x80, want = expect_take(m, n, &carves, &end), err;
 
     for (i = 0; i < n; i++)
         hs[i] = 0x5555555555555555ull;
@@ -781,10 +820,14 @@ static void do_acquire_n(model *m, input *in)
         EXPECT_EQ(init_refusals - r0, 0);
         return;
     }
+    /* Failed: every slot it took is back, its version unspent, so the
+       model changes only by the ids it carved or skipped. */
     EXPECT_EQ(r, 0);
+    for (i = 0; i < n; i++) /* nothing taken */
+        EXPECT(m->d->lookup(hs[i]) == NULL);
     if (faults_fired != f0 && err == ENOMEM) {
         EXPECT_EQ(init_refusals - r0, 0);
-        carves = bulk_resync(m, n);
+        carves = resync_carved(m, end);
         EXPECT_EQ(init_accepts - a0, has_init(m) ? carves : 0);
         return;
     }
@@ -792,7 +835,7 @@ static void do_acquire_n(model *m, input *in)
     EXPECT_EQ(err, want);
     EXPECT_EQ(init_accepts - a0, has_init(m) ? carves : 0);
     EXPECT_EQ(init_refusals - r0, want == ECANCELED);
-    bulk_rollback(m, carves);
+    EXPECT_EQ(carve_to(m, end), carves);
 }
 
 static void do_release_n(model *m, input *in)
@@ -853,16 +896,43 @@ static void visit_all(model *m, unsigned mode)
     EXPECT_EQ(c.visited, live);
 }
 
+/* The pool keeps a floor above every version a slot that did not retire
+   had (rounded up to even), and the ids of the slots that retired, in an
+   array of 4-byte ids, its one allocation: when that fails, the floor goes
+   to the top and the pool makes no block ever again. */
 static void do_destroy(model *m)
 {
     rpool_stats st;
+    uint64_t id, floor = m->floor, ngone = m->ngone;
+    unsigned long f0 = faults_fired;
+    int fail;
 
+    for (id = 0; id < m->carved; id++) {
+        const slot *s = &m->slots[id];
+        if (s->retired)
+            ngone += !is_gone(m, id);
+        else if (s->ver + (s->ver & 1) > floor)
+            floor = s->ver + (s->ver & 1);
+    }
+    fail = ngone && fault_countdown == 0;
     m->d->destroy();
+    EXPECT_EQ(faults_fired - f0, fail);
+    if (fail) {
+        memset(m->gone, 0, m->gone_cap);
+        m->ngone = 0;
+        m->floor = m->vmask - 1;
+    } else {
+        for (id = 0; id < m->carved; id++)
+            if (m->slots[id].retired && !is_gone(m, id))
+                gone_add(m, id);
+        EXPECT_EQ(m->ngone, ngone);
+        m->floor = floor;
+    }
     model_reset(m);
     m->d->stats(&st);
     EXPECT_EQ(st.live + st.cached + st.global_free + st.carved + st.retired, 0);
     EXPECT_EQ(st.blocks, 0);
-    EXPECT_EQ(st.bytes, 0);
+    EXPECT_EQ(st.bytes, 4 * m->ngone);
     EXPECT_EQ(st.threads, 0);
 }
 
