@@ -115,8 +115,9 @@ SYS_INLINE bench_obj *sys_deref(ref r)
 #define SYS_CHECKED 0
 
 /* Single-threaded by design: the list and the slab cursor are per thread,
-   and an object must go back to the thread that took it, so W4 (cross
-   thread) and W7 (thread churn) do not apply. Slabs are never freed. */
+   and an object must go back to the thread that took it, so W4 and the
+   W8 producer/consumer pairs (cross thread) and W7 (thread churn) do not
+   apply. Slabs are never freed. */
 typedef struct fl_node {
     struct fl_node *next;
 } fl_node;
