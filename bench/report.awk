@@ -334,7 +334,7 @@ function checks_cost(    i, j, n2, own, line, k1, k2) {
     if (!has("W1", "pair", "vcheck", 16) && !(("w1" SUBSEP "vcheck" SUBSEP 16) in ir)) return
     print "### rpool against the version-check floor"
     print ""
-    print "vcheck refuses exactly the handles rpool refuses (0, an even version, an id never carved, stale, released twice; a slot retires before its version wraps) with the least machinery: one thread, flat arrays of objects and 32-bit versions, a stack of free ids. What rpool costs on top is its checks against a forged id (block table), its thread caches and its thread safety. Ratios of medians from the tables above; instructions from callgrind."
+    print "vcheck refuses exactly the handles rpool refuses (0, an even version, an id never carved, stale, released twice; a slot retires before its version wraps) with the least machinery: one thread, flat arrays of objects and 32-bit versions, a stack of free slots. What rpool costs on top is its checks against a forged id (block table), its thread caches and its thread safety. Ratios of medians from the tables above; instructions from callgrind."
     print ""
     line = "| |"
     for (j = 1; j <= nsz; j++) line = line " " sz[j] " B |"
