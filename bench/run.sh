@@ -282,6 +282,6 @@ md=$out/RESULTS.md
 
 dat=$bin/chart-$mode.dat
 awk -v systems="$systems" -v sizes="$sizes" -f "$here/chartdata.awk" "$raw" > "$dat"
-gnuplot -e "datafile='$dat'; outfile='$out/results.svg'; sizes='$sizes'; nsys=$(echo $systems | wc -w)" \
+gnuplot -e "datafile='$dat'; outfile='$out/results.svg'; sizes='$sizes'; nsys=$(echo "$systems" | wc -w)" \
     "$here/chart.gp"
 echo "wrote $md and $out/results.svg" >&2
