@@ -14,6 +14,15 @@
  *   bench_SYS_SIZE w6 REPS OPS   random deref of 1M live objects, and the
  *                                same reads through a plain pointer array
  *   bench_SYS_SIZE w7 THREADS    short-lived threads each keeping one object
+ *   bench_SYS_SIZE w8own REPS N THREADS
+ *                                own pairs: THREADS threads together get and
+ *                                put N objects in rounds of 64 per thread
+ *   bench_SYS_SIZE w8pc REPS N PAIRS
+ *                                PAIRS producer/consumer pairs (W4 each)
+ *                                moving N objects in all
+ *   bench_SYS_SIZE w9 REPS N     N live objects, then N / 2: one update of
+ *                                every live one through NAME_for_each, a
+ *                                lookup of each handle, and a plain array
  *   bench_SYS_SIZE mem N         peak RSS growth per live object at N live
  *
  * Every timed figure is printed as one line
@@ -44,6 +53,16 @@
 #define W6_LIVE 1000000u
 #define WARM_PAIRS 100000u
 #define RING_SLOTS 1024u
+#define PC_MAX_PAIRS 4u
+#define W8_SET 64u
+#define W8_WARM_ROUNDS 16u
+#define W8_MAX_THREADS 64u
+
+#if defined(__clang__)
+#define BENCH_COMPILER "clang"
+#else
+#define BENCH_COMPILER "gcc"
+#endif
 
 static const char *sys_name;
 
@@ -58,31 +77,17 @@ static inline void bench_escape(void *p)
     __asm__ volatile("" : : "r"(p) : "memory");
 }
 
-static inline void bench_pause(void)
+static double clock_ns(clockid_t clock)
 {
-#if defined(__x86_64__) || defined(__i386__)
-    __asm__ volatile("pause");
-#endif
-}
+    struct timespec ts;
 
-/* Spinning threads share two cores with each other and with the system,
-   so a waiter yields after a short spin instead of burning its slice. */
-static void bench_wait_step(unsigned *spins)
-{
-    if (++*spins < 64) {
-        bench_pause();
-    } else {
-        *spins = 0;
-        sched_yield();
-    }
+    clock_gettime(clock, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
 static double now_ns(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+    return clock_ns(CLOCK_MONOTONIC);
 }
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
@@ -299,7 +304,34 @@ static void w2(int reps, uint64_t n)
     free(rel_warm);
 }
 
-/* ---- start line for the threaded workloads ----------------------------- */
+/* ---- threads: waiting, CPU time, the start line ---------------------- */
+
+#if SYS_THREADS >= 1
+
+static inline void bench_pause(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __asm__ volatile("pause");
+#endif
+}
+
+/* Spinning threads share two cores with each other and with the system,
+   so a waiter yields after a short spin instead of burning its slice. */
+static void bench_wait_step(unsigned *spins)
+{
+    if (++*spins < 64) {
+        bench_pause();
+    } else {
+        *spins = 0;
+        sched_yield();
+    }
+}
+
+/* CPU time of every thread of the process, the exited ones included. */
+static double cpu_ns(void)
+{
+    return clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+}
 
 static unsigned ready; /* threads at the start line */
 static unsigned go;    /* set once all are there */
@@ -376,21 +408,94 @@ static void w3(int reps, uint64_t n)
     free(v);
 }
 
-/* ---- W4 producer -> ring -> consumer --------------------------------- */
+/* ---- W8 own pairs: threads that each get and put their own ------------ */
 
-#if !defined(BENCH_FREELIST)
+/* Rounds of: get W8_SET objects, touching each, then put them all back. */
+__attribute__((noinline)) static void own_rounds(ref *set, uint64_t rounds)
+{
+    uint64_t r;
+    unsigned k;
+
+    for (r = 0; r < rounds; r++) {
+        for (k = 0; k < W8_SET; k++) {
+            bench_obj *p = sys_get(&set[k]);
+            if (!p)
+                bench_fail("get");
+            p->w[0] = r;
+            bench_escape(p);
+        }
+        for (k = 0; k < W8_SET; k++)
+            if (sys_put(set[k]) != 0)
+                bench_fail("put");
+    }
+}
+
+static void *own_thread(void *arg)
+{
+    uint64_t rounds = *(const uint64_t *)arg;
+    ref set[W8_SET];
+
+    own_rounds(set, W8_WARM_ROUNDS);
+    start_line_wait();
+    own_rounds(set, rounds);
+    return 0;
+}
+
+/* n pairs in all, split evenly over the threads; each rep starts new
+   threads. Millions of pairs per wall-second and per CPU-second. */
+static void w8own(int reps, uint64_t n, unsigned threads)
+{
+    double *wall = (double *)xcalloc((size_t)reps, sizeof *wall);
+    double *cpu = (double *)xcalloc((size_t)reps, sizeof *cpu);
+    uint64_t rounds = n / W8_SET / threads;
+    double pairs = (double)(rounds * W8_SET * threads);
+    char metric[32];
+    int k;
+
+    for (k = 0; k < reps; k++) {
+        pthread_t t[W8_MAX_THREADS];
+        double t0, c0;
+        unsigned i;
+
+        start_line_reset();
+        for (i = 0; i < threads; i++)
+            spawn(&t[i], own_thread, &rounds);
+        t0 = start_line_open(threads);
+        c0 = cpu_ns();
+        for (i = 0; i < threads; i++)
+            pthread_join(t[i], 0);
+        cpu[k] = pairs / (cpu_ns() - c0) * 1e3;
+        wall[k] = pairs / (now_ns() - t0) * 1e3;
+    }
+    snprintf(metric, sizeof metric, "own-%u-wall", threads);
+    report("W8", metric, wall, (size_t)reps, "Mpairs/s");
+    snprintf(metric, sizeof metric, "own-%u-cpu", threads);
+    report("W8", metric, cpu, (size_t)reps, "Mpairs/cpu-s");
+    free(wall);
+    free(cpu);
+}
+
+#endif
+
+/* ---- W4 and W8: producers -> rings -> consumers ---------------------- */
+
+#if SYS_THREADS == 2
 
 /* Single producer, single consumer. Each side caches the other's index and
    reads it again only when the ring looks full (or empty). */
-static struct {
+typedef struct pc_ring {
     _Alignas(64) uint64_t head; /* next slot the consumer reads */
     _Alignas(64) uint64_t tail; /* next slot the producer writes */
     _Alignas(64) ref slot[RING_SLOTS];
-} ring;
+    uint64_t n; /* objects to move, set before the threads start */
+} pc_ring;
 
-static void *w4_producer(void *arg)
+static pc_ring rings[PC_MAX_PAIRS];
+
+static void *pc_producer(void *arg)
 {
-    uint64_t n = *(const uint64_t *)arg, i, tail = 0, head = 0;
+    pc_ring *ring = (pc_ring *)arg;
+    uint64_t n = ring->n, i, tail = 0, head = 0;
 
     start_line_wait();
     for (i = 0; i < n; i++) {
@@ -402,61 +507,98 @@ static void *w4_producer(void *arg)
         p->w[0] = i;
         bench_escape(p);
         while (tail - head == RING_SLOTS) {
-            head = __atomic_load_n(&ring.head, __ATOMIC_ACQUIRE);
+            head = __atomic_load_n(&ring->head, __ATOMIC_ACQUIRE);
             if (tail - head == RING_SLOTS)
                 bench_wait_step(&spins);
         }
-        ring.slot[tail % RING_SLOTS] = r;
-        __atomic_store_n(&ring.tail, ++tail, __ATOMIC_RELEASE);
+        ring->slot[tail % RING_SLOTS] = r;
+        __atomic_store_n(&ring->tail, ++tail, __ATOMIC_RELEASE);
     }
     return 0;
 }
 
-static void *w4_consumer(void *arg)
+static void *pc_consumer(void *arg)
 {
-    uint64_t n = *(const uint64_t *)arg, i, head = 0, tail = 0;
+    pc_ring *ring = (pc_ring *)arg;
+    uint64_t n = ring->n, i, head = 0, tail = 0;
 
     start_line_wait();
     for (i = 0; i < n; i++) {
         unsigned spins = 0;
         while (head == tail) {
-            tail = __atomic_load_n(&ring.tail, __ATOMIC_ACQUIRE);
+            tail = __atomic_load_n(&ring->tail, __ATOMIC_ACQUIRE);
             if (head == tail)
                 bench_wait_step(&spins);
         }
-        if (sys_put(ring.slot[head % RING_SLOTS]) != 0)
+        if (sys_put(ring->slot[head % RING_SLOTS]) != 0)
             bench_fail("put");
-        __atomic_store_n(&ring.head, ++head, __ATOMIC_RELEASE);
+        __atomic_store_n(&ring->head, ++head, __ATOMIC_RELEASE);
     }
     return 0;
 }
 
-static double w4_once(uint64_t n)
+/* `pairs` producer/consumer pairs at once, each moving n objects through
+   its own ring. Returns the wall time in ns; *cpu: the process's CPU time
+   over the same span, waiting included. */
+static double pc_once(unsigned pairs, uint64_t n, double *cpu)
 {
-    pthread_t prod, cons;
-    double t0;
+    pthread_t t[2 * PC_MAX_PAIRS];
+    double t0, c0;
+    unsigned i;
 
     start_line_reset();
-    __atomic_store_n(&ring.head, 0, __ATOMIC_RELAXED);
-    __atomic_store_n(&ring.tail, 0, __ATOMIC_RELAXED);
-    spawn(&prod, w4_producer, &n);
-    spawn(&cons, w4_consumer, &n);
-    t0 = start_line_open(2);
-    pthread_join(prod, 0);
-    pthread_join(cons, 0);
-    return (now_ns() - t0) / (double)n;
+    for (i = 0; i < pairs; i++) {
+        __atomic_store_n(&rings[i].head, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&rings[i].tail, 0, __ATOMIC_RELAXED);
+        rings[i].n = n;
+        spawn(&t[2 * i], pc_producer, &rings[i]);
+        spawn(&t[2 * i + 1], pc_consumer, &rings[i]);
+    }
+    t0 = start_line_open(2 * pairs);
+    c0 = cpu_ns();
+    for (i = 0; i < 2 * pairs; i++)
+        pthread_join(t[i], 0);
+    *cpu = cpu_ns() - c0;
+    return now_ns() - t0;
 }
 
+/* W4: one pair, ns per object. */
 static void w4(int reps, uint64_t n)
 {
     double *v = (double *)xcalloc((size_t)reps, sizeof *v);
+    double cpu;
     int k;
 
-    w4_once(n / 10 + 1);
+    pc_once(1, n / 10 + 1, &cpu);
     for (k = 0; k < reps; k++)
-        v[k] = w4_once(n);
+        v[k] = pc_once(1, n, &cpu) / (double)n;
     report("W4", "object", v, (size_t)reps, "ns/object");
     free(v);
+}
+
+/* W8: n objects in all, split evenly over the pairs; millions of objects
+   per wall-second and per CPU-second. */
+static void w8pc(int reps, uint64_t n, unsigned pairs)
+{
+    double *wall = (double *)xcalloc((size_t)reps, sizeof *wall);
+    double *cpu = (double *)xcalloc((size_t)reps, sizeof *cpu);
+    uint64_t each = n / pairs;
+    double objects = (double)(each * pairs);
+    char metric[32];
+    int k;
+
+    pc_once(pairs, each / 10 + 1, &cpu[0]);
+    for (k = 0; k < reps; k++) {
+        double c, w = pc_once(pairs, each, &c);
+        wall[k] = objects / w * 1e3;
+        cpu[k] = objects / c * 1e3;
+    }
+    snprintf(metric, sizeof metric, "pc-%u-wall", pairs);
+    report("W8", metric, wall, (size_t)reps, "Mobjects/s");
+    snprintf(metric, sizeof metric, "pc-%u-cpu", pairs);
+    report("W8", metric, cpu, (size_t)reps, "Mobjects/cpu-s");
+    free(wall);
+    free(cpu);
 }
 
 #endif
@@ -514,8 +656,9 @@ static void w5(int reps, uint64_t ops)
 
 /* ---- W6 random lookup ------------------------------------------------ */
 
-#if defined(BENCH_RPOOL)
-/* What a user holding handles writes: look the handle up, check it. */
+#if SYS_CHECKED
+/* What a user holding handles writes: look the handle up, check it
+   (rpool: NAME_lookup; vcheck: its own). */
 __attribute__((noinline)) static uint64_t w6_lookup(const ref *refs, uint64_t ops)
 {
     uint64_t k, sum = 0;
@@ -559,7 +702,7 @@ static void w6(int reps, uint64_t ops)
     }
     for (k = 0; k < reps; k++) {
         double t0 = now_ns();
-#if defined(BENCH_RPOOL)
+#if SYS_CHECKED
         sum += w6_lookup(refs, ops);
         vl[k] = (now_ns() - t0) / (double)ops;
         t0 = now_ns();
@@ -568,7 +711,7 @@ static void w6(int reps, uint64_t ops)
         vp[k] = (now_ns() - t0) / (double)ops;
     }
     bench_escape(&sum);
-#if defined(BENCH_RPOOL)
+#if SYS_CHECKED
     report("W6", "lookup", vl, (size_t)reps, "ns/lookup");
 #endif
     report("W6", "pointer", vp, (size_t)reps, "ns/lookup");
@@ -578,7 +721,7 @@ static void w6(int reps, uint64_t ops)
 
 /* ---- W7 thread churn ------------------------------------------------- */
 
-#if !defined(BENCH_FREELIST)
+#if SYS_THREADS == 2
 
 static void *w7_thread(void *arg)
 {
@@ -617,6 +760,153 @@ static void w7(uint64_t threads)
         printf("M W7 bytes %s %d %zu\n", sys_name, OBJ_SIZE, st.bytes);
     }
 #endif
+}
+
+#endif
+
+/* ---- W9 iteration ---------------------------------------------------- */
+
+#if SYS_CHECKED
+
+/* The update every W9 loop makes to a live object: position += velocity.
+   bench_escape after it (no instruction) keeps the compiler from
+   vectorising any of the loops or merging passes: one object at a time,
+   updated in memory, in every loop alike. */
+static inline void w9_move(bench_obj *p)
+{
+    p->w[0] += p->w[1];
+    bench_escape(p);
+}
+
+#if defined(BENCH_RPOOL)
+static void w9_visit(bench_obj *obj, objs_handle h, void *arg)
+{
+    (void)h;
+    (void)arg;
+    w9_move(obj);
+}
+
+__attribute__((noinline)) static void w9_for_each(void)
+{
+    objs_for_each(w9_visit, 0);
+}
+#endif
+
+__attribute__((noinline)) static void w9_lookup(const ref *live, uint64_t n)
+{
+    uint64_t i;
+
+    for (i = 0; i < n; i++) {
+        bench_obj *p = sys_deref(live[i]);
+        if (!p)
+            bench_fail("lookup");
+        w9_move(p);
+    }
+}
+
+/* The floor: the same update over a plain array of objects, at the same
+   indices as the live objects of the pool. */
+__attribute__((noinline)) static void w9_array(bench_obj *array, uint64_t n, uint64_t step)
+{
+    uint64_t i;
+
+    for (i = 0; i < n; i += step)
+        w9_move(&array[i]);
+}
+
+static bench_obj *w9_object(ref r)
+{
+    bench_obj *p = sys_deref(r);
+
+    if (!p)
+        bench_fail("lookup");
+    return p;
+}
+
+static double w9_time(double t0, uint64_t nlive)
+{
+    return (now_ns() - t0) / (double)nlive;
+}
+
+/* Reports a W9 figure: METRIC-PERCENT-COMPILER, in ns per live object. */
+static void w9_report(const char *metric, const char *percent, double *v, int reps)
+{
+    char name[48];
+
+    snprintf(name, sizeof name, "%s-%s-%s", metric, percent, BENCH_COMPILER);
+    report("W9", name, v, (size_t)reps, "ns/object");
+}
+
+/* n objects got in order, every one live, then every second one put back
+   (step 2). Each repetition times one pass of each loop over the live
+   objects; afterwards every live object must have moved once per pass. */
+static void w9(int reps, uint64_t n)
+{
+    ref *refs = (ref *)xcalloc(n, sizeof *refs);
+    ref *live = (ref *)xcalloc(n, sizeof *live);
+    bench_obj *array = (bench_obj *)xcalloc(n, sizeof *array);
+    double *vf = (double *)xcalloc((size_t)reps, sizeof *vf);
+    double *vl = (double *)xcalloc((size_t)reps, sizeof *vl);
+    double *va = (double *)xcalloc((size_t)reps, sizeof *va);
+    uint64_t i, step, nlive = 0;
+
+    for (i = 0; i < n; i++) {
+        bench_obj *p = sys_get(&refs[i]);
+        if (!p)
+            bench_fail("get");
+        p->w[1] = 1;
+        array[i].w[1] = 1;
+    }
+    for (step = 1; step <= 2; step++) {
+        const char *percent = step == 1 ? "100" : "50";
+        uint64_t passes = 1;
+        int k;
+
+        nlive = 0;
+        for (i = 0; i < n; i++) {
+            if (i % step == 0)
+                live[nlive++] = refs[i];
+            else if (sys_put(refs[i]) != 0)
+                bench_fail("put");
+        }
+        for (i = 0; i < nlive; i++)
+            w9_object(live[i])->w[0] = 0;
+#if defined(BENCH_RPOOL)
+        w9_for_each();
+        passes++;
+#endif
+        w9_lookup(live, nlive);
+        w9_array(array, n, step);
+        for (k = 0; k < reps; k++) {
+            double t0 = now_ns();
+#if defined(BENCH_RPOOL)
+            w9_for_each();
+            vf[k] = w9_time(t0, nlive);
+            passes++;
+            t0 = now_ns();
+#endif
+            w9_lookup(live, nlive);
+            vl[k] = w9_time(t0, nlive);
+            passes++;
+            t0 = now_ns();
+            w9_array(array, n, step);
+            va[k] = w9_time(t0, nlive);
+        }
+        for (i = 0; i < nlive; i++)
+            if (w9_object(live[i])->w[0] != passes)
+                bench_fail("W9: a live object not moved once per pass");
+#if defined(BENCH_RPOOL)
+        w9_report("for_each", percent, vf, reps);
+#endif
+        w9_report("lookup", percent, vl, reps);
+        w9_report("array", percent, va, reps);
+    }
+    free(refs);
+    free(live);
+    free(array);
+    free(vf);
+    free(vl);
+    free(va);
 }
 
 #endif
@@ -675,7 +965,11 @@ static const char *name_of_malloc(void)
 
 static void usage(const char *prog)
 {
-    fprintf(stderr, "usage: %s w1|w1k|w1x2|w2|w3|w4|w5|w6 REPS N  |  w7 THREADS  |  mem N\n", prog);
+    fprintf(stderr,
+            "usage: %s w1|w1k|w1x2|w2|w3|w4|w5|w6|w9 REPS N  |  w8own REPS N THREADS  |\n"
+            "       w8pc REPS N PAIRS  |  w7 THREADS  |  mem N\n"
+            "(w3, w4, w7, w8own, w8pc, w9: only where the system takes part)\n",
+            prog);
     exit(2);
 }
 
@@ -684,18 +978,21 @@ int main(int argc, char **argv)
     const char *mode;
     int reps = 1;
     uint64_t n = 0;
+    unsigned long threads = 1;
 
     sys_name = SYS_NAME ? SYS_NAME : name_of_malloc();
-    if (argc == 4) {
+    if (argc == 4 || argc == 5) {
         reps = atoi(argv[2]);
         n = strtoull(argv[3], 0, 10);
+        if (argc == 5)
+            threads = strtoul(argv[4], 0, 10);
     } else if (argc == 3) {
         n = strtoull(argv[2], 0, 10);
     } else {
         usage(argv[0]);
     }
     mode = argv[1];
-    if (reps < 1 || n < 1)
+    if (reps < 1 || n < 1 || threads < 1)
         usage(argv[0]);
     if (argc == 4 && strcmp(mode, "w1") == 0)
         w1(reps, n, W1_PLAIN);
@@ -705,11 +1002,18 @@ int main(int argc, char **argv)
         w1(reps, n, W1_X2);
     else if (argc == 4 && strcmp(mode, "w2") == 0)
         w2(reps, n);
+#if SYS_THREADS >= 1
     else if (argc == 4 && strcmp(mode, "w3") == 0)
         w3(reps, n);
-#if !defined(BENCH_FREELIST)
+    else if (argc == 5 && strcmp(mode, "w8own") == 0 && threads <= W8_MAX_THREADS &&
+             n >= threads * W8_SET)
+        w8own(reps, n, (unsigned)threads);
+#endif
+#if SYS_THREADS == 2
     else if (argc == 4 && strcmp(mode, "w4") == 0)
         w4(reps, n);
+    else if (argc == 5 && strcmp(mode, "w8pc") == 0 && threads <= PC_MAX_PAIRS && n >= threads)
+        w8pc(reps, n, (unsigned)threads);
     else if (argc == 3 && strcmp(mode, "w7") == 0)
         w7(n);
 #endif
@@ -717,6 +1021,10 @@ int main(int argc, char **argv)
         w5(reps, n);
     else if (argc == 4 && strcmp(mode, "w6") == 0)
         w6(reps, n);
+#if SYS_CHECKED
+    else if (argc == 4 && strcmp(mode, "w9") == 0)
+        w9(reps, n);
+#endif
     else if (argc == 3 && strcmp(mode, "mem") == 0)
         mem(n);
     else

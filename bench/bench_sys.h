@@ -9,6 +9,8 @@
  *                               (glibc, -ljemalloc, -lmimalloc,
  *                               -ltcmalloc_minimal)
  *   -DBENCH_FREELIST            a naive intrusive freelist: the floor
+ *   -DBENCH_VCHECK              the version-check floor: the least pool
+ *                               that refuses what rpool refuses
  *
  * and the object size with -DOBJ_SIZE=16|128|1024.
  *
@@ -20,15 +22,21 @@
  *
  * Each is a one-line static inline function over the system's own call, so
  * that the compiled loop is the loop a user would write around that call.
+ * Two constants say which workloads a system takes part in:
+ *
+ *   SYS_THREADS    2: an object may be put from any thread; 1: each thread
+ *                  gets and puts its own; 0: one thread only
+ *   SYS_CHECKED    1: sys_deref checks the reference and may refuse it
  */
 #ifndef BENCH_SYS_H
 #define BENCH_SYS_H
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 
-#ifndef OBJ_SIZE
-#error "define OBJ_SIZE (bytes per object, a multiple of 8)"
+#if !defined(OBJ_SIZE) || OBJ_SIZE < 16 || OBJ_SIZE % 8
+#error "define OBJ_SIZE (bytes per object, a multiple of 8, at least 16)"
 #endif
 
 typedef struct bench_obj {
@@ -44,6 +52,9 @@ typedef struct bench_obj {
 #include "rpool.h"
 
 RPOOL_DEFINE_STATIC(objs, bench_obj)
+
+#define SYS_THREADS 2
+#define SYS_CHECKED 1
 
 typedef objs_handle ref;
 
@@ -76,6 +87,8 @@ SYS_INLINE bench_obj *sys_deref(ref r)
 /* The name comes from the library that defines malloc, found at run time
    (see sys_name in bench.c), so a link that did not take shows up. */
 #define SYS_NAME 0
+#define SYS_THREADS 2
+#define SYS_CHECKED 0
 
 typedef bench_obj *ref;
 
@@ -98,10 +111,13 @@ SYS_INLINE bench_obj *sys_deref(ref r)
 #elif defined(BENCH_FREELIST)
 
 #define SYS_NAME "freelist"
+#define SYS_THREADS 1
+#define SYS_CHECKED 0
 
 /* Single-threaded by design: the list and the slab cursor are per thread,
-   and an object must go back to the thread that took it, so W4 (cross
-   thread) and W7 (thread churn) do not apply. Slabs are never freed. */
+   and an object must go back to the thread that took it, so W4 and the
+   W8 producer/consumer pairs (cross thread) and W7 (thread churn) do not
+   apply. Slabs are never freed. */
 typedef struct fl_node {
     struct fl_node *next;
 } fl_node;
@@ -151,8 +167,78 @@ SYS_INLINE bench_obj *sys_deref(ref r)
     return r;
 }
 
+#elif defined(BENCH_VCHECK)
+
+#define SYS_NAME "vcheck"
+#define SYS_THREADS 0
+#define SYS_CHECKED 1
+
+/* The version-check floor: the least machinery that refuses exactly the
+   handles rpool refuses (0, an even version, an id never carved, a stale or
+   already released handle), to show what rpool's checks, thread caches and
+   thread safety cost on top. One thread, a fixed capacity: slot i's object
+   and version in two static arrays (untouched pages stay unfaulted), free
+   slots on a stack. Versions follow rpool's rule: 0 never used, odd live,
+   even free; a handle is version << 32 | id; a release that would leave the
+   version at 0xfffffffe retires the slot, so no handle value is issued
+   twice. A stack entry is the free slot's handle, so that a get builds the
+   new handle without reading the slot's version (as rpool's chunks do). */
+#define VC_CAP (1u << 20) /* the most any workload keeps live is 1M */
+#define VC_RETIRED 0xfffffffeu
+#define VC_VER1 (1ull << 32) /* 1 in a handle's version */
+
+typedef struct vc_handle {
+    uint64_t value;
+} ref;
+
+static bench_obj vc_obj[VC_CAP];
+static uint32_t vc_ver[VC_CAP];
+static uint64_t vc_free[VC_CAP];
+static uint32_t vc_carved, vc_nfree;
+
+SYS_INLINE bench_obj *sys_get(ref *r)
+{
+    uint64_t h;
+
+    if (vc_nfree) {
+        h = vc_free[--vc_nfree] + VC_VER1;
+    } else if (vc_carved < VC_CAP) {
+        h = VC_VER1 | vc_carved++;
+    } else {
+        r->value = 0; /* a handle every call refuses */
+        return 0;
+    }
+    vc_ver[(uint32_t)h] = (uint32_t)(h >> 32);
+    r->value = h;
+    return &vc_obj[(uint32_t)h];
+}
+
+/* 0; -EINVAL for a handle never issued; -ESTALE for one no longer live. */
+SYS_INLINE int sys_put(ref r)
+{
+    uint32_t ver = (uint32_t)(r.value >> 32), id = (uint32_t)r.value;
+
+    if (!(ver & 1) || id >= vc_carved)
+        return -EINVAL;
+    if (vc_ver[id] != ver)
+        return -ESTALE;
+    vc_ver[id] = ver + 1;
+    if (ver + 1 != VC_RETIRED)
+        vc_free[vc_nfree++] = r.value + VC_VER1;
+    return 0;
+}
+
+SYS_INLINE bench_obj *sys_deref(ref r)
+{
+    uint32_t ver = (uint32_t)(r.value >> 32), id = (uint32_t)r.value;
+
+    if (!(ver & 1) || id >= vc_carved || vc_ver[id] != ver)
+        return 0;
+    return &vc_obj[id];
+}
+
 #else
-#error "define BENCH_RPOOL, BENCH_MALLOC or BENCH_FREELIST"
+#error "define BENCH_RPOOL, BENCH_MALLOC, BENCH_FREELIST or BENCH_VCHECK"
 #endif
 
 #endif /* BENCH_SYS_H */

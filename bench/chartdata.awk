@@ -24,9 +24,10 @@ END {
         for (w = 1; w <= nw; w++) {
             line = label[w]
             for (i = 1; i <= nsys; i++) {
-                # W6: rpool's own lookup; the others read through pointers.
+                # W6: the systems with handles look up; the others read
+                # through pointers.
                 m = ml[w]
-                if (wl[w] == "W6" && sys[i] != "rpool") m = "pointer"
+                if (wl[w] == "W6" && !((wl[w] SUBSEP m SUBSEP sys[i] SUBSEP sz[j]) in med)) m = "pointer"
                 line = line " " v(wl[w], m, sys[i], sz[j])
             }
             print line

@@ -3,11 +3,16 @@
 #   R WORKLOAD METRIC SYSTEM SIZE MEDIAN MIN MAX UNIT   a timed figure
 #   M WORKLOAD METRIC SYSTEM SIZE VALUE                 a count or a size
 #   I VARIANT SYSTEM SIZE IR_N IR_2N N                  callgrind totals
+#
+# run.sh passes the parameters of each workload (-v w1="REPS N", ...), and
+# w8threads and w8pairs, the counts W8 ran at.
 
 BEGIN {
-    nsys = split("rpool rpool-owned glibc jemalloc mimalloc tcmalloc freelist", sys, " ")
+    nsys = split("rpool rpool-owned glibc jemalloc mimalloc tcmalloc freelist vcheck", sys, " ")
     npeer = split("glibc jemalloc mimalloc tcmalloc", peer, " ")
     nsz = split("16 128 1024", sz, " ")
+    split("16 128", w9sz, " ")
+    split("100 50", w9pct, " ")
     for (i = 1; i <= npeer; i++)
         ispeer[peer[i]] = 1
 }
@@ -33,6 +38,17 @@ function cell(w, m, s, z,    k) {
     k = w SUBSEP m SUBSEP s SUBSEP z
     if (!(k in med)) return "n/a"
     return num(med[k]) " (" num(lo[k]) "–" num(hi[k]) ")"
+}
+
+# The highest median among the malloc peers, for rates; 0 when none ran.
+function best_rate(w, m, z,    i, b, v) {
+    b = 0
+    for (i = 1; i <= npeer; i++)
+        if (has(w, m, peer[i], z)) {
+            v = get(w, m, peer[i], z)
+            if (v > b) b = v
+        }
+    return b
 }
 
 # The lowest median among the malloc peers; 0 when none ran.
@@ -122,15 +138,15 @@ END {
     timed("W2", "acquire-warm", "W2 batch: acquire, rounds 2–5", "The gets of rounds 2–5, after round 1 put everything back.")
     timed("W2", "release-cold", "W2 batch: release, round 1 (cold)", "The puts of round 1, in the order the objects were got.")
     timed("W2", "release-warm", "W2 batch: release, rounds 2–5", "The puts of rounds 2–5.")
-    timed("W3", "pair-per-thread", "W3 two threads, each W1", "Two threads at once, each doing " count(w3) " W1 pairs; wall time ÷ pairs per thread (equal to W1 if it scales perfectly on two free cores); " reps(w3) " repetitions.")
-    timed("W4", "object", "W4 cross-thread", "A producer gets and touches " count(w4) " objects and passes them through a 1024-slot ring to a consumer that puts them (rpool: handles; malloc: pointers); wall time ÷ objects; " reps(w4) " repetitions. The freelist is single-threaded: n/a.")
+    timed("W3", "pair-per-thread", "W3 two threads, each W1", "Two threads at once, each doing " count(w3) " W1 pairs; wall time ÷ pairs per thread (equal to W1 if it scales perfectly on two free cores); " reps(w3) " repetitions. vcheck is single-threaded: n/a.")
+    timed("W4", "object", "W4 cross-thread", "A producer gets and touches " count(w4) " objects and passes them through a 1024-slot ring to a consumer that puts them (rpool: handles; malloc: pointers); wall time ÷ objects; " reps(w4) " repetitions. The freelist and vcheck are single-threaded: n/a.")
     timed("W5", "op", "W5 random churn", "200k slots, 100k live; each op picks a slot at random and puts its object if live, else gets one into it; " count(w5) " ops, " reps(w5) " repetitions.")
 
-    # W6: rpool's lookup against the pointer array of the same objects.
+    # W6: the checked lookups against the pointer array of the same objects.
     if (("W6" SUBSEP "pointer") in unit) {
         print "### W6 random lookup of 1M live objects"
         print ""
-        print count(w6) " reads of a word of a random one of 1M live objects, " reps(w6) " repetitions. rpool lookup: `objs_lookup(handles[i])`, NULL-checked; pointer array: `pointers[i]->w[0]`, the unchecked floor, over each system's own objects. Median (min–max) in " unit["W6" SUBSEP "pointer"] "; ×pointer: rpool lookup ÷ the pointer array of the same objects, same process."
+        print count(w6) " reads of a word of a random one of 1M live objects, " reps(w6) " repetitions. rpool lookup: `objs_lookup(handles[i])`, NULL-checked; vcheck lookup: the version-check floor's own, NULL-checked; pointer array: `pointers[i]->w[0]`, the unchecked floor, over each system's own objects. Median (min–max) in " unit["W6" SUBSEP "pointer"] "; ×pointer: the lookup ÷ the pointer array of the same objects, same process."
         print ""
         line = "| reads through |"
         for (j = 1; j <= nsz; j++) line = line " " sz[j] " B | ×pointer |"
@@ -138,12 +154,16 @@ END {
         line = "|---|"
         for (j = 1; j <= nsz; j++) line = line "---:|---:|"
         print line
-        line = "| rpool lookup |"
-        for (j = 1; j <= nsz; j++)
-            line = line " " cell("W6", "lookup", "rpool", sz[j]) " | " \
-                   (has("W6", "lookup", "rpool", sz[j]) && has("W6", "pointer", "rpool", sz[j]) ? \
-                    ratio(get("W6", "lookup", "rpool", sz[j]), get("W6", "pointer", "rpool", sz[j])) : "n/a") " |"
-        print line
+        n2 = split("rpool vcheck", chk, " ")
+        for (i = 1; i <= n2; i++) {
+            s = chk[i]
+            line = "| " s " lookup |"
+            for (j = 1; j <= nsz; j++)
+                line = line " " cell("W6", "lookup", s, sz[j]) " | " \
+                       (has("W6", "lookup", s, sz[j]) && has("W6", "pointer", s, sz[j]) ? \
+                        ratio(get("W6", "lookup", s, sz[j]), get("W6", "pointer", s, sz[j])) : "n/a") " |"
+            print line
+        }
         for (i = 1; i <= nsys; i++) {
             s = sys[i]
             if (s == "rpool-owned") continue
@@ -154,9 +174,16 @@ END {
         print ""
     }
 
+    checks_cost()
+    iteration()
+    scaling("own", "wall", w8threads, "W8 own pairs, M pairs per wall-second", "Each of T threads (the columns) gets 64 objects, touching each, then puts them all back, in rounds; " count(w8own) " pairs in all, split evenly over the threads, new threads for each of " reps(w8own) " repetitions; 16-byte objects. Millions of pairs ÷ wall time from the start line to the last join, median (min–max); ×best: ÷ the best (highest) malloc peer, so above 1× is faster. The machine has " ncores " cores: beyond " ncores " threads they are oversubscribed and take turns. vcheck is single-threaded: n/a.")
+    scaling("own", "cpu", w8threads, "W8 own pairs, M pairs per CPU-second", "The same runs: pairs ÷ the CPU time of the whole process (`CLOCK_PROCESS_CPUTIME_ID`) over the same span, thread exit included.")
+    scaling("pc", "wall", w8pairs, "W8 producer/consumer pairs, M objects per wall-second", "P pairs (the columns) at once, each a W4: a producer gets and touches objects and passes them through its own 1024-slot ring to its consumer, which puts them (rpool: `release` or `release_owned`); " count(w8pc) " objects in all, split evenly over the pairs, " reps(w8pc) " repetitions; 16-byte objects. Millions of objects ÷ wall time, median (min–max); ×best as above. 2 P threads on " ncores " cores: oversubscribed from " (int(ncores / 2) + 1) " pairs. The freelist and vcheck are single-threaded: n/a.")
+    scaling("pc", "cpu", w8pairs, "W8 producer/consumer pairs, M objects per CPU-second", "The same runs: objects ÷ the CPU time of the whole process. A thread waiting on its ring spins 64 pauses, then yields; its waiting counts.")
+
     print "### W7 thread churn"
     print ""
-    print w7 " threads, one at a time, each gets one object, keeps it and exits. blocks and pool bytes: rpool's `objs_stats` afterwards; RSS growth: VmRSS after − before (every system; includes thread stacks the C library caches); time: the whole process under hyperfine, median (min–max). The freelist is single-threaded: n/a."
+    print w7 " threads, one at a time, each gets one object, keeps it and exits. blocks and pool bytes: rpool's `objs_stats` afterwards; RSS growth: VmRSS after − before (every system; includes thread stacks the C library caches); time: the whole process under hyperfine, median (min–max). The freelist and vcheck are single-threaded: n/a."
     print ""
     print "| system | size | blocks | pool bytes | RSS growth KiB | process ms |"
     print "|---|---:|---:|---:|---:|---:|"
@@ -298,6 +325,114 @@ END {
         }
     if (any)
         print "| W6 lookup ≤ 1.3× the pointer array | " f " | " timed_verdict(ok, st) " |"
+    print ""
+}
+
+# What rpool's checks and structure cost over the version-check floor,
+# which refuses the same handles with the least machinery.
+function checks_cost(    i, j, n2, own, line, k1, k2) {
+    if (!has("W1", "pair", "vcheck", 16) && !(("w1" SUBSEP "vcheck" SUBSEP 16) in ir)) return
+    print "### rpool against the version-check floor"
+    print ""
+    print "vcheck refuses exactly the handles rpool refuses (0, an even version, an id never carved, stale, released twice; a slot retires before its version wraps) with the least machinery: one thread, flat arrays of objects and 32-bit versions, a stack of free slots. What rpool costs on top is its checks against a forged id (block table), its thread caches and its thread safety. Ratios of medians from the tables above; instructions from callgrind."
+    print ""
+    line = "| |"
+    for (j = 1; j <= nsz; j++) line = line " " sz[j] " B |"
+    print line
+    line = "|---|"
+    for (j = 1; j <= nsz; j++) line = line "---:|"
+    print line
+    n2 = split("rpool rpool-owned", own, " ")
+    for (i = 1; i <= n2; i++) {
+        line = "| W1 time, " own[i] " ÷ vcheck |"
+        for (j = 1; j <= nsz; j++)
+            line = line " " (has("W1", "pair", own[i], sz[j]) && has("W1", "pair", "vcheck", sz[j]) ? \
+                             ratio(get("W1", "pair", own[i], sz[j]), get("W1", "pair", "vcheck", sz[j])) : "n/a") " |"
+        print line
+    }
+    for (i = 1; i <= n2; i++) {
+        line = "| W1 instructions per pair, " own[i] " − vcheck |"
+        for (j = 1; j <= nsz; j++) {
+            k1 = "w1" SUBSEP own[i] SUBSEP sz[j]; k2 = "w1" SUBSEP "vcheck" SUBSEP sz[j]
+            line = line " " ((k1 in ir) && (k2 in ir) ? \
+                             sprintf("%.1f − %.1f = %+.1f", ir[k1], ir[k2], ir[k1] - ir[k2]) : "n/a") " |"
+        }
+        print line
+    }
+    line = "| W6 lookup time, rpool ÷ vcheck |"
+    for (j = 1; j <= nsz; j++)
+        line = line " " (has("W6", "lookup", "rpool", sz[j]) && has("W6", "lookup", "vcheck", sz[j]) ? \
+                         ratio(get("W6", "lookup", "rpool", sz[j]), get("W6", "lookup", "vcheck", sz[j])) : "n/a") " |"
+    print line
+    print ""
+}
+
+# W9: one row per loop and compiler, a column pair per size and share of
+# live slots: ns per live object, and ÷ the array loop of the same program.
+function iteration(    j, p, line) {
+    if (!(("W9" SUBSEP "array-100-gcc") in unit) && !(("W9" SUBSEP "array-100-clang") in unit)) return
+    print "### W9 iteration"
+    print ""
+    print count(w9) " objects got in order, all live (100 %), then every second one put back (50 %); each of " reps(w9) " repetitions makes one pass of each loop, adding a velocity word to a position word of every live object. for_each: `objs_for_each` with a callback that is a static function of the same file; lookup: `objs_lookup` (vcheck: its own) of each live handle in the order got, NULL-checked; array: a plain array of " count(w9) " objects of the same size, updating the elements at the indices of the live objects. In every loop an empty `asm` statement taking the object's address, with a memory clobber, follows each update: no instruction, but it keeps the compiler from vectorising or merging passes, so each loop updates one object at a time. Built with `$(CC)` and, rpool only, with `$(BENCH_CLANG)`; the compiler column says which compiled the program (from its predefined macros). Median (min–max) in ns per live object; ×array: ÷ the array loop of the same program."
+    print ""
+    line = "| loop | compiler |"
+    for (j = 1; j <= 2; j++)
+        for (p = 1; p <= 2; p++) line = line " " w9sz[j] " B, " w9pct[p] " % | ×array |"
+    print line
+    print "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+    w9row("array", "rpool", "array", "gcc")
+    w9row("rpool for_each", "rpool", "for_each", "gcc")
+    w9row("rpool lookup", "rpool", "lookup", "gcc")
+    w9row("vcheck lookup", "vcheck", "lookup", "gcc")
+    w9row("array", "rpool", "array", "clang")
+    w9row("rpool for_each", "rpool", "for_each", "clang")
+    w9row("rpool lookup", "rpool", "lookup", "clang")
+    print ""
+}
+
+function w9row(label, s, m, cc,    j, p, line, k, b, any) {
+    line = "| " label " | " cc " |"
+    any = 0
+    for (j = 1; j <= 2; j++)
+        for (p = 1; p <= 2; p++) {
+            k = m "-" w9pct[p] "-" cc
+            b = "array-" w9pct[p] "-" cc
+            if (has("W9", k, s, w9sz[j])) any = 1
+            line = line " " cell("W9", k, s, w9sz[j]) " | " \
+                   (has("W9", k, s, w9sz[j]) && has("W9", b, s, w9sz[j]) ? \
+                    ratio(get("W9", k, s, w9sz[j]), get("W9", b, s, w9sz[j])) : "") " |"
+        }
+    if (any) print line
+}
+
+# W8 (16-byte objects): a row per system that ran, for each count of
+# threads or pairs the median rate and its ratio to the best malloc peer.
+function scaling(kind, per, counts, title, text,    nc, c, i, j, s, line, m, b, any) {
+    nc = split(counts, c, " ")
+    if (!nc || !(("W8" SUBSEP kind "-" c[1] "-" per) in unit)) return
+    print "### " title
+    print ""
+    print text
+    print ""
+    line = "| system |"
+    for (j = 1; j <= nc; j++) line = line " " c[j] " | ×best |"
+    print line
+    line = "|---|"
+    for (j = 1; j <= nc; j++) line = line "---:|---:|"
+    print line
+    for (i = 1; i <= nsys; i++) {
+        s = sys[i]
+        any = 0
+        line = "| " s " |"
+        for (j = 1; j <= nc; j++) {
+            m = kind "-" c[j] "-" per
+            b = best_rate("W8", m, 16)
+            if (has("W8", m, s, 16)) any = 1
+            line = line " " cell("W8", m, s, 16) " | " \
+                   (has("W8", m, s, 16) ? ratio(get("W8", m, s, 16), b) : "") " |"
+        }
+        if (any) print line
+    }
     print ""
 }
 

@@ -3,10 +3,12 @@
 # OUTDIR/RESULTS.md and OUTDIR/results.svg. Called by `make bench`
 # (MODE full, OUTDIR bench) and `make bench-quick` (MODE quick, OUTDIR
 # $(BUILD)/bench/quick). BINDIR holds bench_SYSTEM_SIZE for every system and
-# size (bench.mk builds them); the raw figures go to BINDIR/raw-MODE.txt.
+# size, and BINDIR/clang/bench_rpool_SIZE for W9's second compiler
+# (bench.mk builds them); the raw figures go to BINDIR/raw-MODE.txt.
 #
-# Environment (bench.mk sets the first three): BENCH_CC, the compiler;
-# BENCH_BUILD_LINE and BENCH_BUILD_SYSTEMS, how the programs were built;
+# Environment (bench.mk sets the first five): BENCH_CC and BENCH_CLANG, the
+# compilers; BENCH_BUILD_LINE and BENCH_BUILD_SYSTEMS, how the programs
+# were built, and BENCH_CLANG_LINE, how the clang programs were;
 # BENCH_NOTE, an optional line about the conditions, copied into RESULTS.md;
 # BENCH_REPORT_ONLY=1 writes RESULTS.md and the chart again from the raw
 # figures of the last run (after editing bench/analysis.md, say).
@@ -17,16 +19,20 @@ bin=${2:?BINDIR}
 out=${3:?OUTDIR}
 here=$(dirname "$0")
 
-systems="rpool rpool-owned glibc jemalloc mimalloc tcmalloc freelist"
+systems="rpool rpool-owned glibc jemalloc mimalloc tcmalloc freelist vcheck"
 sizes="16 128 1024"
+w8threads="1 2 4 8 16 32"
+w8pairs="1 2 3 4"
 
 case $mode in
 full)
     w1="11 10000000"; w1x2=$w1; w2="5 1000000"; w3="7 10000000"; w4="9 2000000"
-    w5="7 5000000"; w6="7 2000000"; w7_runs=10; cg_n=500000; cg_sizes=$sizes ;;
+    w5="7 5000000"; w6="7 2000000"; w7_runs=10; cg_n=500000; cg_sizes=$sizes
+    w8own="5 8000000"; w8pc="5 2000000"; w9="11 1000000" ;;
 quick)
     w1="3 1000000"; w1x2=$w1; w2="2 200000"; w3="3 1000000"; w4="3 200000"
-    w5="3 500000"; w6="3 500000"; w7_runs=3; cg_n=100000; cg_sizes=16 ;;
+    w5="3 500000"; w6="3 500000"; w7_runs=3; cg_n=100000; cg_sizes=16
+    w8own="2 1000000"; w8pc="2 200000"; w9="3 1000000" ;;
 *)
     echo "run.sh: MODE is full or quick" >&2; exit 2 ;;
 esac
@@ -60,13 +66,18 @@ measure() {
     echo "X commit $(git -C "$here/.." rev-parse --short HEAD 2>/dev/null || echo unknown)$(
         git -C "$here/.." diff --quiet HEAD -- rpool.h rpool_impl.h 2>/dev/null ||
         echo ' with uncommitted changes to rpool.h/rpool_impl.h')" >> "$raw"
-    for p in w1 w2 w3 w4 w5 w6; do
+    for p in w1 w2 w3 w4 w5 w6 w8own w8pc w9; do
         eval "echo \"X $p \$$p\"" >> "$raw"
     done
     echo "X w7 $w7_threads" >> "$raw"
     echo "X mem $mem_n" >> "$raw"
+    echo "X w8threads $w8threads" >> "$raw"
+    echo "X w8pairs $w8pairs" >> "$raw"
+    echo "X cores $(nproc)" >> "$raw"
     echo "X compiler $(${BENCH_CC:-cc} --version | head -n 1)" >> "$raw"
+    echo "X compiler_clang $(${BENCH_CLANG:-clang} --version | head -n 1)" >> "$raw"
     echo "X build_line ${BENCH_BUILD_LINE:-}" >> "$raw"
+    echo "X build_line_clang ${BENCH_CLANG_LINE:-}" >> "$raw"
     echo "X build_systems ${BENCH_BUILD_SYSTEMS:-}" >> "$raw"
     echo "X note ${BENCH_NOTE:-}" >> "$raw"
     echo "X machine $(lscpu | sed -n 's/^Model name: *//p' | head -n 1), $(nproc) cores online ($(lscpu | sed -n 's/^Thread(s) per core: *//p') thread per core), $(uname -sr)" >> "$raw"
@@ -83,12 +94,36 @@ measure() {
         for z in $sizes; do
             for s in $systems; do
                 case $s-$w in
-                freelist-w4) continue ;;   # single-threaded: no cross-thread put
+                freelist-w4|vcheck-w3|vcheck-w4) continue ;; # single-threaded
                 rpool-owned-w6) continue ;; # the same lookup as rpool
                 esac
                 # shellcheck disable=SC2086
                 run "$bin/bench_${s}_$z" $w $args
             done
+        done
+    done
+
+    # W8 thread scaling, 16-byte objects: one process per system and count.
+    for t in $w8threads; do
+        for s in $systems; do
+            [ "$s" = vcheck ] && continue # single-threaded
+            # shellcheck disable=SC2086
+            run "$bin/bench_${s}_16" w8own $w8own "$t"
+        done
+    done
+    for p in $w8pairs; do
+        for s in $systems; do
+            case $s in freelist|vcheck) continue ;; esac # no cross-thread put
+            # shellcheck disable=SC2086
+            run "$bin/bench_${s}_16" w8pc $w8pc "$p"
+        done
+    done
+
+    # W9 iteration: the systems with handles, and rpool built with clang.
+    for z in 16 128; do
+        for b in "$bin/bench_rpool_$z" "$bin/clang/bench_rpool_$z" "$bin/bench_vcheck_$z"; do
+            # shellcheck disable=SC2086
+            run "$b" w9 $w9
         done
     done
 
@@ -104,7 +139,7 @@ measure() {
     for z in $sizes; do
         set --
         for s in $systems; do
-            [ "$s" = freelist ] && continue
+            case $s in freelist|vcheck) continue ;; esac # single-threaded
             run "$bin/bench_${s}_$z" w7 $w7_threads
             set -- "$@" -n "$s" "$bin/bench_${s}_$z w7 $w7_threads"
         done
@@ -174,6 +209,7 @@ md=$out/RESULTS.md
         echo "| conditions | $(meta note) |"
     fi
     echo "| compiler | $(meta compiler) |"
+    echo "| second compiler (W9) | $(meta compiler_clang) |"
     echo "| libc | $(meta libc) |"
     meta package | while read -r p v; do
         echo "| $p | $v |"
@@ -190,8 +226,12 @@ md=$out/RESULTS.md
     echo "read-modify-write); **glibc**, **jemalloc**, **mimalloc**, **tcmalloc**:"
     echo "\`malloc\`/\`free\` of that allocator, linked in; **freelist**: a naive"
     echo "single-threaded intrusive free list carving 4096-object slabs, the"
-    echo "floor. The malloc programs name the library their \`malloc\` resolves"
+    echo "floor; **vcheck**: the version-check floor, a minimal single-threaded"
+    echo "pool of versioned handles (\`bench/bench_sys.h\`) that refuses exactly"
+    echo "what rpool refuses, so that the cost of rpool's checks shows. The"
+    echo "malloc programs name the library their \`malloc\` resolves"
     echo "to (\`dladdr\`), so the system column is what ran, not what was asked."
+    echo "W9 also runs rpool built with a second compiler (the second line)."
     echo
     echo '```'
     meta build_line
@@ -199,13 +239,17 @@ md=$out/RESULTS.md
         echo "$e" | awk -F: '{ gsub(/\+/, " ", $2); gsub(/\+/, " ", $3);
                               printf "  %-12s DEFS=%-30s LIBS=%s\n", $1, $2, $3 }'
     done
+    meta build_line_clang
     echo '```'
     echo
-    echo "Commands, in the order run (SYS = each system, SIZE = 16, 128, 1024;"
-    echo "the full list below):"
+    echo "Commands, in the order run (SYS = each system, SIZE = 16, 128, 1024"
+    echo "where it applies, T = $(meta w8threads | tr ' ' ,) threads, P = $(meta w8pairs | tr ' ' ,)"
+    echo "pairs; the full list below):"
     echo
     echo '```'
-    sed -e "s|$bin/bench_[a-z-]*_[0-9]*|$bin/bench_SYS_SIZE|g" \
+    sed -e "s|$bin/\(clang/\)\{0,1\}bench_[a-z-]*_[0-9]*|$bin/\1bench_SYS_SIZE|g" \
+        -e 's|\( w8own [0-9]* [0-9]*\) [0-9]*$|\1 T|' \
+        -e 's|\( w8pc [0-9]* [0-9]*\) [0-9]*$|\1 P|' \
         -e "s|-[0-9]*-$mode.csv|-SIZE-$mode.csv|" \
         -e "s|-n [a-z-]* ||g" \
         -e ':a' -e 's|\(SYS_SIZE w7 [0-9]*\) [^ ]*bench_SYS_SIZE w7 [0-9]*|\1|' -e 'ta' \
@@ -223,16 +267,21 @@ md=$out/RESULTS.md
     echo
     awk -v w1="$(meta w1)" -v w2="$(meta w2)" -v w3="$(meta w3)" -v w4="$(meta w4)" \
         -v w5="$(meta w5)" -v w6="$(meta w6)" -v w7="$(meta w7)" -v mem="$(meta mem)" \
+        -v w8own="$(meta w8own)" -v w8pc="$(meta w8pc)" -v w9="$(meta w9)" \
+        -v w8threads="$(meta w8threads)" -v w8pairs="$(meta w8pairs)" -v ncores="$(meta cores)" \
         -f "$here/report.awk" "$raw"
     if [ -f "$here/analysis.md" ]; then
         echo
         cat "$here/analysis.md"
     fi
+    echo
+    cat "$here/external.md"
 } > "$md"
 
 # ---- chart ---------------------------------------------------------------
 
 dat=$bin/chart-$mode.dat
 awk -v systems="$systems" -v sizes="$sizes" -f "$here/chartdata.awk" "$raw" > "$dat"
-gnuplot -e "datafile='$dat'; outfile='$out/results.svg'; sizes='$sizes'" "$here/chart.gp"
+gnuplot -e "datafile='$dat'; outfile='$out/results.svg'; sizes='$sizes'; nsys=$(echo "$systems" | wc -w)" \
+    "$here/chart.gp"
 echo "wrote $md and $out/results.svg" >&2
