@@ -74,19 +74,10 @@ uninstall:
 
 # ---- consumer tests --------------------------------------------------------
 
-# A program for test/run.sh, which passes no arguments: it carries this
-# run's settings, so it is written anew on every run.
-.PHONY: $(BUILD)/test/test-install
-$(BUILD)/test/test-install:
-	@mkdir -p $(@D)
-	@printf '#!/bin/sh\ncd "%s" && exec sh test/pkg/test_install.sh "%s" "%s" "%s"\n' \
-	    '$(CURDIR)' '$(BUILD)' '$(CC)' '$(MAKE)' > $@
-	@chmod +x $@
+$(eval $(call script_test,test-install,sh test/pkg/test_install.sh "$(BUILD)" "$(CC)" "$(MAKE)"))
 
 test-install:
 	sh test/pkg/test_install.sh '$(BUILD)' '$(CC)' '$(MAKE)'
-
-TEST_PROGS += $(BUILD)/test/test-install
 
 # ---- standards matrix -------------------------------------------------------
 
