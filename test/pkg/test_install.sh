@@ -12,11 +12,12 @@ set -u
 build=${1:-build}
 cc=${2:-cc}
 make=${3:-make}
-root=$(pwd)
-case $build in
-/*) work=$build/pkgtest ;;
-*) work=$root/$build/pkgtest ;;
-esac
+root=$(pwd -P)
+# CMake reports the paths it finds in canonical form: so must the paths
+# this script compares with them, however BUILD is spelled (relative,
+# absolute, with "..", "//" or a trailing slash).
+mkdir -p "$build" || exit 1
+work=$(cd "$build" && pwd -P)/pkgtest
 log=$work/log
 passed=0
 failed=0
