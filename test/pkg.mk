@@ -5,7 +5,9 @@
 #       rpool.h, rpool_impl.h           -> $(INCLUDEDIR)
 #       rpool.pc                        -> $(PKGCONFIGDIR)
 #       rpoolConfig.cmake, rpoolConfigVersion.cmake -> $(CMAKEDIR)
-#   make uninstall [same PREFIX/DESTDIR]   removes exactly those files
+#   make uninstall [same PREFIX/DESTDIR]   removes exactly those files, and
+#                                       the directories install created
+#                                       when they are empty
 #   make test-install                   installs under $(BUILD)/pkgtest and
 #                                       builds consumers via pkg-config and
 #                                       CMake (make test runs it too)
@@ -27,6 +29,10 @@ RPOOL_VERSION_MINOR := $(call pkg_version_part,MINOR)
 RPOOL_VERSION_PATCH := $(call pkg_version_part,PATCH)
 RPOOL_VERSION := $(RPOOL_VERSION_MAJOR).$(RPOOL_VERSION_MINOR).$(RPOOL_VERSION_PATCH)
 
+PKG_DIRS  = $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(CMAKEDIR)
+# Which directories install created, for uninstall: an empty directory
+# that was there before (/usr/local/include on a new system) must stay.
+PKG_CREATED = $(BUILD)/pkg/created-dirs
 PKG_FILES = $(INCLUDEDIR)/rpool.h $(INCLUDEDIR)/rpool_impl.h $(PKGCONFIGDIR)/rpool.pc \
             $(CMAKEDIR)/rpoolConfig.cmake $(CMAKEDIR)/rpoolConfigVersion.cmake
 
@@ -60,17 +66,33 @@ install:
 	$(PKG_SED) rpool.pc.in > $(BUILD)/pkg/rpool.pc
 	$(PKG_SED) cmake/rpoolConfig.cmake.in > $(BUILD)/pkg/rpoolConfig.cmake
 	$(PKG_SED) cmake/rpoolConfigVersion.cmake.in > $(BUILD)/pkg/rpoolConfigVersion.cmake
-	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(CMAKEDIR)
+	@for d in $(PKG_DIRS); do \
+	    while [ ! -d "$$d" ]; do echo "$$d"; d=$$(dirname "$$d"); done; \
+	done >> $(PKG_CREATED)
+	install -d $(PKG_DIRS)
 	install -m 644 rpool.h rpool_impl.h $(DESTDIR)$(INCLUDEDIR)
 	install -m 644 $(BUILD)/pkg/rpool.pc $(DESTDIR)$(PKGCONFIGDIR)
 	install -m 644 $(BUILD)/pkg/rpoolConfig.cmake $(BUILD)/pkg/rpoolConfigVersion.cmake \
 	    $(DESTDIR)$(CMAKEDIR)
 
-# Directories other packages share (include/, lib/pkgconfig/) stay; rpool's
-# own CMake directory goes when it is empty.
+# rpool's own CMake directory goes when it is empty; so do the directories
+# install recorded as created (deepest first) that lead to rpool's, and
+# that record keeps only those still there. Without the record (another
+# BUILD, make clean) the others stay.
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(PKG_FILES))
 	@if [ -d $(DESTDIR)$(CMAKEDIR) ]; then rmdir $(DESTDIR)$(CMAKEDIR) 2>/dev/null || true; fi
+	@if [ -f $(PKG_CREATED) ]; then \
+	    LC_ALL=C sort -ru $(PKG_CREATED) | while IFS= read -r d; do \
+	        for t in $(PKG_DIRS); do \
+	            case "$$t/" in "$$d"/*) rmdir "$$d" 2>/dev/null && echo "rmdir $$d"; break ;; esac; \
+	        done; \
+	    done; \
+	    LC_ALL=C sort -u $(PKG_CREATED) | while IFS= read -r d; do \
+	        if [ -d "$$d" ]; then echo "$$d"; fi; \
+	    done > $(PKG_CREATED).new; \
+	    mv $(PKG_CREATED).new $(PKG_CREATED); \
+	fi
 
 # ---- consumer tests --------------------------------------------------------
 

@@ -139,6 +139,20 @@ uninstall_removes_exactly_what_install_added() {
     diff "$work/before" "$work/after"
 }
 
+# Into a prefix that has only an empty include/ (as /usr/local has on a new
+# system): uninstall removes lib/ and everything install created under it,
+# and keeps include/.
+uninstall_removes_the_directories_install_created() {
+    p=$work/created
+    mkdir -p "$p/include"
+    tree "$p" > "$work/before"
+    "$make" --no-print-directory install PREFIX="$p" BUILD="$build" || return 1
+    [ -f "$p/lib/cmake/rpool/rpoolConfig.cmake" ] || return 1
+    "$make" --no-print-directory uninstall PREFIX="$p" BUILD="$build" || return 1
+    tree "$p" > "$work/after"
+    diff "$work/before" "$work/after"
+}
+
 # DESTDIR stages the files under PREFIX inside it; rpool.pc names the real
 # prefix, and pkg-config's sysroot and the relocatable CMake package reach
 # the staged copy.
@@ -165,7 +179,8 @@ destdir_stages_under_prefix() {
     fi
     "$make" --no-print-directory uninstall DESTDIR="$stage" PREFIX=/opt/rpool BUILD="$build" ||
         return 1
-    [ -z "$(find "$stage" -type f)" ] && [ ! -e "$stage/opt/rpool/lib/cmake/rpool" ]
+    # The stage did not exist: install created it, uninstall removes it.
+    [ ! -e "$stage" ]
 }
 
 # ---- run -------------------------------------------------------------------
@@ -189,6 +204,8 @@ else
     skip cmake_fetchcontent_consumer_builds_and_runs "cmake is not installed"
 fi
 check uninstall_removes_exactly_what_install_added uninstall_removes_exactly_what_install_added
+check uninstall_removes_the_directories_install_created \
+    uninstall_removes_the_directories_install_created
 check destdir_stages_under_prefix destdir_stages_under_prefix
 
 echo "$passed passed, $failed failed"
