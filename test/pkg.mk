@@ -8,9 +8,16 @@
 #   make uninstall [same PREFIX/DESTDIR]   removes exactly those files, and
 #                                       the directories install created
 #                                       when they are empty
-#   make test-install                   installs under $(BUILD)/pkgtest and
+#   make test-install                   installs under $(BUILD)/pkgtest (make
+#                                       install and cmake --install) and
 #                                       builds consumers via pkg-config and
 #                                       CMake (make test runs it too)
+#   make pkg-tools                      installs cmake and pkg-config
+#                                       with apt-get where one is missing
+#
+# make test skips the consumer tests whose tool is missing, with a note, so
+# that it never needs the network; make test-install and CI (.ci/run) run
+# pkg-tools first, so they run them all.
 #
 # make test also builds the standards matrix: test_two_units as C11, C17
 # and gnu11 under gcc and clang, cpp_test.cpp as C++17 and C++20 under g++
@@ -55,7 +62,7 @@ PKG_SED = sed -e 's|@VERSION@|$(RPOOL_VERSION)|g' \
               -e 's|@PREFIX_FROM_HERE@|$(pkg_cmake_prefix)|g' \
               -e 's|@INCLUDEDIR_CMAKE@|$(pkg_cmake_includedir)|g'
 
-.PHONY: install uninstall test-install
+.PHONY: install uninstall test-install pkg-tools
 
 # The generated files are written on every install, so that they always
 # carry this install's PREFIX.
@@ -101,8 +108,15 @@ uninstall:
 $(eval $(call script_test,test-install,sh test/pkg/test_install.sh "$(abspath $(BUILD))/" "$(CC)" \
     "$(MAKE)"))
 
-test-install:
+test-install: pkg-tools
 	sh test/pkg/test_install.sh '$(BUILD)' '$(CC)' '$(MAKE)'
+
+PKG_TOOLS := cmake pkg-config
+pkg-tools:
+	@missing=; for t in $(PKG_TOOLS); do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	if [ -n "$$missing" ]; then \
+	    echo "installing$$missing"; apt-get update -q && apt-get install -y -q $$missing; \
+	fi
 
 # ---- standards matrix -------------------------------------------------------
 

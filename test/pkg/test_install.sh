@@ -1,10 +1,11 @@
 #!/bin/sh
-# Installs rpool into prefixes under BUILD/pkgtest and builds consumers the
-# ways users do: pkg-config, CMake find_package, CMake add_subdirectory and
-# FetchContent. Checks the versions of rpool.pc, rpoolConfigVersion.cmake
-# and the CMakeLists.txt against rpool.h, and that uninstall removes exactly
-# what install added. Where pkg-config or cmake is missing, its tests are
-# skipped with a note and counted as passed.
+# Installs rpool into prefixes under BUILD/pkgtest, with make install and
+# with cmake --install, and builds consumers the ways users do: pkg-config,
+# CMake find_package, CMake add_subdirectory and FetchContent. Checks the
+# versions of rpool.pc, rpoolConfigVersion.cmake and the CMakeLists.txt
+# against rpool.h, and that uninstall removes exactly what install added.
+# Where pkg-config or cmake is missing, its tests are skipped with a note
+# and counted as passed (make test-install installs them first).
 #
 # usage: test_install.sh BUILD CC MAKE   (from the repository root)
 # Ends with "N passed, M failed".
@@ -81,32 +82,57 @@ installed_versions_match_rpool_h() {
     [ "$pc" = "$version" ] && [ "$cm" = "$version" ]
 }
 
-pkg_config_consumer_builds_and_runs() {
-    mv=$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --modversion rpool) || return 1
-    cflags=$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags rpool) || return 1
-    libs=$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --libs rpool) || return 1
+# $1: the prefix, $2: a name for the program.
+pkg_config_consumer() {
+    mv=$(PKG_CONFIG_PATH="$1/lib/pkgconfig" pkg-config --modversion rpool) || return 1
+    cflags=$(PKG_CONFIG_PATH="$1/lib/pkgconfig" pkg-config --cflags rpool) || return 1
+    libs=$(PKG_CONFIG_PATH="$1/lib/pkgconfig" pkg-config --libs rpool) || return 1
     echo "modversion $mv; cflags $cflags; libs $libs"
     [ "$mv" = "$version" ] || return 1
-    case " $cflags " in *" -pthread "*) ;; *) return 1 ;; esac
+    case " $cflags " in *" -I$1/include -pthread "*) ;; *) return 1 ;; esac
     case " $libs " in *" -pthread "*) ;; *) return 1 ;; esac
     # shellcheck disable=SC2086 # word splitting of the flags is wanted
-    "$cc" -std=c11 -Wall -Wextra -Wpedantic -Werror $cflags -o "$work/pc_consumer" \
+    "$cc" -std=c11 -Wall -Wextra -Wpedantic -Werror $cflags -o "$work/$2" \
         test/pkg/consumer.c $libs || return 1
-    out=$("$work/pc_consumer") || return 1
+    out=$("$work/$2") || return 1
     echo "$out"
     [ "$out" = "rpool $version" ]
 }
+pkg_config_consumer_builds_and_runs() { pkg_config_consumer "$prefix" pc_consumer; }
 
-cmake_find_package_consumer_builds_and_runs() {
-    dir=$work/find_package
-    CC=$cc cmake -S test/pkg/find_package -B "$dir" -DCMAKE_PREFIX_PATH="$prefix" \
+# $1: the prefix, $2: a build directory under $work.
+find_package_consumer() {
+    dir=$work/$2
+    CC=$cc cmake -S test/pkg/find_package -B "$dir" -DCMAKE_PREFIX_PATH="$1" \
         -DRPOOL_VERSION="$version" || return 1
     # The package came from this prefix, not from one installed elsewhere.
-    grep -q "^rpool_DIR:PATH=$prefix/lib/cmake/rpool\$" "$dir/CMakeCache.txt" || return 1
+    grep -q "^rpool_DIR:PATH=$1/lib/cmake/rpool\$" "$dir/CMakeCache.txt" || return 1
     cmake --build "$dir" || return 1
     out=$("$dir/consumer") || return 1
     echo "$out"
     [ "$out" = "rpool $version" ]
+}
+cmake_find_package_consumer_builds_and_runs() { find_package_consumer "$prefix" find_package; }
+
+# rpool's own CMake build, installed to a prefix given only at install time
+# (--prefix): the same five files as make install's, byte for byte; then
+# consumers build against that prefix. LIBDIR is named because
+# GNUInstallDirs picks lib64 on some systems, where make install uses lib.
+cmake_prefix=$work/cmake_prefix
+cmake_install_writes_what_make_install_does() {
+    dir=$work/cmake_build
+    CC=$cc cmake -S "$root" -B "$dir" -DCMAKE_INSTALL_LIBDIR=lib || return 1
+    cmake --build "$dir" || return 1
+    cmake --install "$dir" --prefix "$cmake_prefix" || return 1
+    "$make" --no-print-directory install DESTDIR="$work/make_copy" PREFIX="$cmake_prefix" \
+        BUILD="$build" || return 1
+    diff -r "$work/make_copy$cmake_prefix" "$cmake_prefix"
+}
+cmake_installed_pkg_config_consumer_builds_and_runs() {
+    pkg_config_consumer "$cmake_prefix" cmake_pc_consumer
+}
+cmake_installed_find_package_consumer_builds_and_runs() {
+    find_package_consumer "$cmake_prefix" cmake_find_package
 }
 
 # $1: add_subdirectory or FetchContent
@@ -117,7 +143,10 @@ cmake_source_consumer() {
     cmake --build "$dir" || return 1
     out=$("$dir/consumer") || return 1
     echo "$out"
-    [ "$out" = "rpool $version" ]
+    [ "$out" = "rpool $version" ] || return 1
+    # Taken as source, rpool adds nothing to its user's install.
+    cmake --install "$dir" --prefix "$dir/installed" || return 1
+    [ -z "$(find "$dir/installed" -type f 2>/dev/null)" ]
 }
 cmake_add_subdirectory_consumer_builds_and_runs() { cmake_source_consumer add_subdirectory; }
 cmake_fetchcontent_consumer_builds_and_runs() { cmake_source_consumer FetchContent; }
@@ -198,10 +227,24 @@ if command -v cmake >/dev/null 2>&1; then
     check cmake_add_subdirectory_consumer_builds_and_runs \
         cmake_add_subdirectory_consumer_builds_and_runs
     check cmake_fetchcontent_consumer_builds_and_runs cmake_fetchcontent_consumer_builds_and_runs
+    check cmake_install_writes_what_make_install_does cmake_install_writes_what_make_install_does
+    if command -v pkg-config >/dev/null 2>&1; then
+        check cmake_installed_pkg_config_consumer_builds_and_runs \
+            cmake_installed_pkg_config_consumer_builds_and_runs
+    else
+        skip cmake_installed_pkg_config_consumer_builds_and_runs "pkg-config is not installed"
+    fi
+    check cmake_installed_find_package_consumer_builds_and_runs \
+        cmake_installed_find_package_consumer_builds_and_runs
 else
-    skip cmake_find_package_consumer_builds_and_runs "cmake is not installed"
-    skip cmake_add_subdirectory_consumer_builds_and_runs "cmake is not installed"
-    skip cmake_fetchcontent_consumer_builds_and_runs "cmake is not installed"
+    for name in cmake_find_package_consumer_builds_and_runs \
+        cmake_add_subdirectory_consumer_builds_and_runs \
+        cmake_fetchcontent_consumer_builds_and_runs \
+        cmake_install_writes_what_make_install_does \
+        cmake_installed_pkg_config_consumer_builds_and_runs \
+        cmake_installed_find_package_consumer_builds_and_runs; do
+        skip "$name" "cmake is not installed"
+    done
 fi
 check uninstall_removes_exactly_what_install_added uninstall_removes_exactly_what_install_added
 check uninstall_removes_the_directories_install_created \
