@@ -12,7 +12,7 @@
 #                                       install and cmake --install) and
 #                                       builds consumers via pkg-config and
 #                                       CMake (make test runs it too)
-#   make pkg-tools                      installs cmake and pkg-config
+#   make pkg-tools                      installs cmake, pkg-config and git
 #                                       with apt-get where one is missing
 #
 # make test skips the consumer tests whose tool is missing, with a note, so
@@ -111,7 +111,7 @@ $(eval $(call script_test,test-install,sh test/pkg/test_install.sh "$(abspath $(
 test-install: pkg-tools
 	sh test/pkg/test_install.sh '$(BUILD)' '$(CC)' '$(MAKE)'
 
-PKG_TOOLS := cmake pkg-config
+PKG_TOOLS := cmake pkg-config git
 pkg-tools:
 	@missing=; for t in $(PKG_TOOLS); do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
 	if [ -n "$$missing" ]; then \

@@ -4,8 +4,8 @@
 # CMake find_package, CMake add_subdirectory and FetchContent. Checks the
 # versions of rpool.pc, rpoolConfigVersion.cmake and the CMakeLists.txt
 # against rpool.h, and that uninstall removes exactly what install added.
-# Where pkg-config or cmake is missing, its tests are skipped with a note
-# and counted as passed (make test-install installs them first).
+# Where pkg-config, cmake or git is missing, its tests are skipped with a
+# note and counted as passed (make test-install installs them first).
 #
 # usage: test_install.sh BUILD CC MAKE   (from the repository root)
 # Ends with "N passed, M failed".
@@ -135,13 +135,15 @@ cmake_installed_find_package_consumer_builds_and_runs() {
     find_package_consumer "$cmake_prefix" cmake_find_package
 }
 
-# $1: add_subdirectory or FetchContent
+# $1: add_subdirectory or FetchContent, $2...: more cmake arguments.
 cmake_source_consumer() {
     dir=$work/$1
+    via=$1
+    shift
     CC=$cc cmake -S test/pkg/from_source -B "$dir" -DRPOOL_SOURCE_DIR="$root" \
-        -DRPOOL_VIA="$1" -DRPOOL_VERSION="$version" || return 1
+        -DRPOOL_VIA="$via" -DRPOOL_VERSION="$version" "$@" || return 1
     cmake --build "$dir" || return 1
-    out=$("$dir/consumer") || return 1
+    out=$("$dir/app") || return 1
     echo "$out"
     [ "$out" = "rpool $version" ] || return 1
     # Taken as source, rpool adds nothing to its user's install.
@@ -149,7 +151,26 @@ cmake_source_consumer() {
     [ -z "$(find "$dir/installed" -type f 2>/dev/null)" ]
 }
 cmake_add_subdirectory_consumer_builds_and_runs() { cmake_source_consumer add_subdirectory; }
-cmake_fetchcontent_consumer_builds_and_runs() { cmake_source_consumer FetchContent; }
+
+# The README's FetchContent block, run as written but for its <url>: that
+# of a git repository holding this tree's CMake build on a branch "main".
+cmake_fetchcontent_consumer_builds_and_runs() {
+    block=$work/readme_fetchcontent.cmake
+    awk '/^```cmake$/ { text = ""; inside = 1; next }
+         /^```$/ && inside { if (text ~ /FetchContent_Declare/) printf "%s", text; inside = 0 }
+         inside { text = text $0 "\n" }' README.md > "$block.readme"
+    cat "$block.readme"
+    [ "$(grep -c '<url>' "$block.readme")" -eq 1 ] || return 1
+    origin=$work/origin
+    mkdir -p "$origin" && cp -R CMakeLists.txt rpool.h rpool_impl.h rpool.pc.in cmake "$origin" ||
+        return 1
+    git -C "$origin" init -q && git -C "$origin" symbolic-ref HEAD refs/heads/main &&
+        git -C "$origin" add . &&
+        git -C "$origin" -c user.name=test -c user.email=test@example.invalid \
+            -c commit.gpgsign=false commit -q -m "rpool for the FetchContent test" || return 1
+    sed "s|<url>|file://$origin|" "$block.readme" > "$block" || return 1
+    cmake_source_consumer FetchContent -DRPOOL_README_BLOCK="$block"
+}
 
 # Foreign files in the directories rpool shares survive install + uninstall,
 # and the tree is exactly as before.
@@ -226,7 +247,12 @@ if command -v cmake >/dev/null 2>&1; then
     check cmake_find_package_consumer_builds_and_runs cmake_find_package_consumer_builds_and_runs
     check cmake_add_subdirectory_consumer_builds_and_runs \
         cmake_add_subdirectory_consumer_builds_and_runs
-    check cmake_fetchcontent_consumer_builds_and_runs cmake_fetchcontent_consumer_builds_and_runs
+    if command -v git >/dev/null 2>&1; then
+        check cmake_fetchcontent_consumer_builds_and_runs \
+            cmake_fetchcontent_consumer_builds_and_runs
+    else
+        skip cmake_fetchcontent_consumer_builds_and_runs "git is not installed"
+    fi
     check cmake_install_writes_what_make_install_does cmake_install_writes_what_make_install_does
     if command -v pkg-config >/dev/null 2>&1; then
         check cmake_installed_pkg_config_consumer_builds_and_runs \
