@@ -233,6 +233,25 @@ destdir_stages_under_prefix() {
     [ ! -e "$stage" ]
 }
 
+# Every file make install and cmake write (generated files, records, build
+# trees) goes under BUILD or the prefix: the rest of the source tree is the
+# same after this script as before. build/ is left out too, since other
+# runs may write their BUILD there meanwhile.
+bdir=$(cd "$build" && pwd -P)
+case $bdir in
+"$root"/*) build_in_tree=./${bdir#"$root"/} ;;
+*) build_in_tree=./build ;;
+esac
+source_tree() {
+    (cd "$root" && find . \( -path ./.git -o -path ./build -o -path "$build_in_tree" \) -prune \
+        -o -print | LC_ALL=C sort)
+}
+source_tree > "$work/source_before"
+install_writes_nothing_in_the_source_tree_outside_build() {
+    source_tree > "$work/source_after"
+    diff "$work/source_before" "$work/source_after"
+}
+
 # ---- run -------------------------------------------------------------------
 
 check version_string_matches_its_parts version_string_matches_its_parts
@@ -276,6 +295,8 @@ check uninstall_removes_exactly_what_install_added uninstall_removes_exactly_wha
 check uninstall_removes_the_directories_install_created \
     uninstall_removes_the_directories_install_created
 check destdir_stages_under_prefix destdir_stages_under_prefix
+check install_writes_nothing_in_the_source_tree_outside_build \
+    install_writes_nothing_in_the_source_tree_outside_build
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
