@@ -19,6 +19,20 @@ HEADERS := rpool.h rpool_impl.h
 # prints "N passed, M failed" last, or counts as one test by exit status.
 TEST_PROGS :=
 
+# $(call script_test,NAME,COMMAND): a test that is a script needing this
+# run's settings. test/run.sh passes no arguments, so $(BUILD)/test/NAME is a
+# wrapper that runs COMMAND from the repository root; it is written anew on
+# every run, so it always carries this run's settings. COMMAND's values are
+# in double quotes.
+define script_test
+.PHONY: $(BUILD)/test/$(1)
+$(BUILD)/test/$(1):
+	@mkdir -p $$(@D)
+	@printf '#!/bin/sh\ncd "%s" && exec %s\n' '$$(CURDIR)' '$(2)' > $$@
+	@chmod +x $$@
+TEST_PROGS += $(BUILD)/test/$(1)
+endef
+
 .PHONY: all test clean
 all: tests
 

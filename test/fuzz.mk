@@ -6,8 +6,13 @@
 #   make fuzz          libFuzzer + ASan + UBSan for FUZZ_SECONDS (600) on a
 #                      copy of the seed corpus in $(FUZZ_DIR)/corpus, which
 #                      grows across runs; crashes land in $(FUZZ_DIR)/artifacts
-#   make fuzz-smoke    the same for 45 s on a fresh copy (CI)
+#   make fuzz-smoke    the same for FUZZ_SMOKE_SECONDS (45) on a fresh copy (CI)
 #   FUZZ_DEBUG=1       fuzz the engine built with RPOOL_DEBUG=1 instead
+#
+# libFuzzer's own output (a line per new input: thousands) goes to
+# $(FUZZ_DIR)/fuzz.log or smoke.log. The session prints its final stats, or,
+# when the fuzzer failed, the first 40 lines of the report and the input's
+# file; then its count line.
 #
 # The repo corpus is only read; to fuzz straight into it, pass
 # FUZZ_CORPUS=test/fuzz/corpus. Needs clang with its libFuzzer runtime,
@@ -15,6 +20,7 @@
 
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 600
+FUZZ_SMOKE_SECONDS ?= 45
 FUZZ_DIR     ?= $(BUILD)/fuzz
 FUZZ_CORPUS  ?= $(FUZZ_DIR)/corpus
 FUZZ_ARGS    ?=
@@ -53,19 +59,25 @@ fuzz-rt:
 $(FUZZ_BIN): $(FUZZ_SRCS) $(HEADERS) | fuzz-rt
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -o $@ $(FUZZ_SRCS)
 
-# $(call fuzz_run,corpus dir,seconds): seeds the corpus dir, then fuzzes.
-# The session counts as one test: it passes when the fuzzer finds nothing.
+# $(call fuzz_run,corpus dir,seconds,log): seeds the corpus dir, then
+# fuzzes. The session counts as one test: it passes when the fuzzer finds
+# nothing.
 define fuzz_run
 	@mkdir -p $(1) $(FUZZ_DIR)/artifacts
 	@if [ "$(1)" != test/fuzz/corpus ]; then cp test/fuzz/corpus/* $(1)/; fi
+	@echo "fuzz: $(2) s on $(1); libFuzzer's output: $(3)"
 	@if $(FUZZ_BIN) -max_total_time=$(2) -timeout=10 -print_final_stats=1 \
-	    -artifact_prefix=$(FUZZ_DIR)/artifacts/ $(FUZZ_ARGS) $(1); \
-	then echo "1 passed, 0 failed"; else echo "0 passed, 1 failed"; exit 1; fi
+	    -artifact_prefix=$(FUZZ_DIR)/artifacts/ $(FUZZ_ARGS) $(1) > $(3) 2>&1; \
+	then grep -E '^(Done |stat::)' $(3); echo "1 passed, 0 failed"; \
+	else awk '/ERROR|runtime error|^fuzz_ops\.c:/ { on = 1 } on && shown++ < 40' $(3); \
+	    grep 'Test unit written to' $(3); echo "0 passed, 1 failed"; exit 1; fi
 endef
 
 fuzz: $(FUZZ_BIN)
-	$(call fuzz_run,$(FUZZ_CORPUS),$(FUZZ_SECONDS))
+	$(call fuzz_run,$(FUZZ_CORPUS),$(FUZZ_SECONDS),$(FUZZ_DIR)/fuzz.log)
 
 fuzz-smoke: $(FUZZ_BIN)
 	@rm -rf $(FUZZ_DIR)/smoke
-	$(call fuzz_run,$(FUZZ_DIR)/smoke,45)
+	$(call fuzz_run,$(FUZZ_DIR)/smoke,$(FUZZ_SMOKE_SECONDS),$(FUZZ_DIR)/smoke.log)
+
+$(eval $(call script_test,fuzz-output,sh test/fuzz/session_output.sh "$(BUILD)" "$(MAKE)" "$(FUZZ_CC)"))

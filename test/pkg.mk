@@ -5,10 +5,19 @@
 #       rpool.h, rpool_impl.h           -> $(INCLUDEDIR)
 #       rpool.pc                        -> $(PKGCONFIGDIR)
 #       rpoolConfig.cmake, rpoolConfigVersion.cmake -> $(CMAKEDIR)
-#   make uninstall [same PREFIX/DESTDIR]   removes exactly those files
-#   make test-install                   installs under $(BUILD)/pkgtest and
+#   make uninstall [same PREFIX/DESTDIR]   removes exactly those files, and
+#                                       the directories install created
+#                                       when they are empty
+#   make test-install                   installs under $(BUILD)/pkgtest (make
+#                                       install and cmake --install) and
 #                                       builds consumers via pkg-config and
 #                                       CMake (make test runs it too)
+#   make pkg-tools                      installs cmake, pkg-config and git
+#                                       with apt-get where one is missing
+#
+# make test skips the consumer tests whose tool is missing, with a note, so
+# that it never needs the network; make test-install and CI (.ci/run) run
+# pkg-tools first, so they run them all.
 #
 # make test also builds the standards matrix: test_two_units as C11, C17
 # and gnu11 under gcc and clang, cpp_test.cpp as C++17 and C++20 under g++
@@ -27,6 +36,10 @@ RPOOL_VERSION_MINOR := $(call pkg_version_part,MINOR)
 RPOOL_VERSION_PATCH := $(call pkg_version_part,PATCH)
 RPOOL_VERSION := $(RPOOL_VERSION_MAJOR).$(RPOOL_VERSION_MINOR).$(RPOOL_VERSION_PATCH)
 
+PKG_DIRS  = $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(CMAKEDIR)
+# Which directories install created, for uninstall: an empty directory
+# that was there before (/usr/local/include on a new system) must stay.
+PKG_CREATED = $(BUILD)/pkg/created-dirs
 PKG_FILES = $(INCLUDEDIR)/rpool.h $(INCLUDEDIR)/rpool_impl.h $(PKGCONFIGDIR)/rpool.pc \
             $(CMAKEDIR)/rpoolConfig.cmake $(CMAKEDIR)/rpoolConfigVersion.cmake
 
@@ -49,7 +62,7 @@ PKG_SED = sed -e 's|@VERSION@|$(RPOOL_VERSION)|g' \
               -e 's|@PREFIX_FROM_HERE@|$(pkg_cmake_prefix)|g' \
               -e 's|@INCLUDEDIR_CMAKE@|$(pkg_cmake_includedir)|g'
 
-.PHONY: install uninstall test-install
+.PHONY: install uninstall test-install pkg-tools
 
 # The generated files are written on every install, so that they always
 # carry this install's PREFIX.
@@ -60,33 +73,50 @@ install:
 	$(PKG_SED) rpool.pc.in > $(BUILD)/pkg/rpool.pc
 	$(PKG_SED) cmake/rpoolConfig.cmake.in > $(BUILD)/pkg/rpoolConfig.cmake
 	$(PKG_SED) cmake/rpoolConfigVersion.cmake.in > $(BUILD)/pkg/rpoolConfigVersion.cmake
-	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(CMAKEDIR)
+	@for d in $(PKG_DIRS); do \
+	    while [ ! -d "$$d" ]; do echo "$$d"; d=$$(dirname "$$d"); done; \
+	done >> $(PKG_CREATED)
+	install -d $(PKG_DIRS)
 	install -m 644 rpool.h rpool_impl.h $(DESTDIR)$(INCLUDEDIR)
 	install -m 644 $(BUILD)/pkg/rpool.pc $(DESTDIR)$(PKGCONFIGDIR)
 	install -m 644 $(BUILD)/pkg/rpoolConfig.cmake $(BUILD)/pkg/rpoolConfigVersion.cmake \
 	    $(DESTDIR)$(CMAKEDIR)
 
-# Directories other packages share (include/, lib/pkgconfig/) stay; rpool's
-# own CMake directory goes when it is empty.
+# rpool's own CMake directory goes when it is empty; so do the directories
+# install recorded as created (deepest first) that lead to rpool's, and
+# that record keeps only those still there. Without the record (another
+# BUILD, make clean) the others stay.
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(PKG_FILES))
 	@if [ -d $(DESTDIR)$(CMAKEDIR) ]; then rmdir $(DESTDIR)$(CMAKEDIR) 2>/dev/null || true; fi
+	@if [ -f $(PKG_CREATED) ]; then \
+	    LC_ALL=C sort -ru $(PKG_CREATED) | while IFS= read -r d; do \
+	        for t in $(PKG_DIRS); do \
+	            case "$$t/" in "$$d"/*) rmdir "$$d" 2>/dev/null && echo "rmdir $$d"; break ;; esac; \
+	        done; \
+	    done; \
+	    LC_ALL=C sort -u $(PKG_CREATED) | while IFS= read -r d; do \
+	        if [ -d "$$d" ]; then echo "$$d"; fi; \
+	    done > $(PKG_CREATED).new; \
+	    mv $(PKG_CREATED).new $(PKG_CREATED); \
+	fi
 
 # ---- consumer tests --------------------------------------------------------
 
-# A program for test/run.sh, which passes no arguments: it carries this
-# run's settings, so it is written anew on every run.
-.PHONY: $(BUILD)/test/test-install
-$(BUILD)/test/test-install:
-	@mkdir -p $(@D)
-	@printf '#!/bin/sh\ncd "%s" && exec sh test/pkg/test_install.sh "%s" "%s" "%s"\n' \
-	    '$(CURDIR)' '$(BUILD)' '$(CC)' '$(MAKE)' > $@
-	@chmod +x $@
+# make test gives BUILD as an absolute path with a trailing slash, as shell
+# completion writes one: the consumer tests must not depend on its spelling.
+$(eval $(call script_test,test-install,sh test/pkg/test_install.sh "$(abspath $(BUILD))/" "$(CC)" \
+    "$(MAKE)"))
 
-test-install:
+test-install: pkg-tools
 	sh test/pkg/test_install.sh '$(BUILD)' '$(CC)' '$(MAKE)'
 
-TEST_PROGS += $(BUILD)/test/test-install
+PKG_TOOLS := cmake pkg-config git
+pkg-tools:
+	@missing=; for t in $(PKG_TOOLS); do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	if [ -n "$$missing" ]; then \
+	    echo "installing$$missing"; apt-get update -q && apt-get install -y -q $$missing; \
+	fi
 
 # ---- standards matrix -------------------------------------------------------
 

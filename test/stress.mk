@@ -13,6 +13,9 @@
 # "N passed, M failed" line. The sanitizers also run the stress test built
 # with RPOOL_DEBUG=1. A runtime the compiler cannot link, or a missing
 # valgrind, is installed with apt-get first.
+#
+# make test checks (test/san_flags.sh) that these recursive builds pass each
+# flag to the compiler once.
 
 TEST_PROGS += $(BUILD)/test/stress $(BUILD)/test/faults $(BUILD)/test/debug
 
@@ -79,3 +82,5 @@ valgrind-run:
 	    chmod +x $(BUILD)/vg/$${p##*/}; \
 	done
 	@sh test/run.sh $(addprefix $(BUILD)/vg/,$(notdir $(SAN_PROGS)))
+
+$(eval $(call script_test,san-flags,sh test/san_flags.sh "$(BUILD)" "$(MAKE)"))

@@ -3,10 +3,13 @@
 
 UNIT_SRCS  := $(filter-out test/test_two_units.c,$(wildcard test/test_*.c))
 UNIT_PROGS := $(patsubst test/%.c,$(BUILD)/test/%,$(UNIT_SRCS))
-TEST_PROGS += $(UNIT_PROGS) $(BUILD)/test/test_two_units test/readme_snippets.sh
+TEST_PROGS += $(UNIT_PROGS) $(BUILD)/test/test_two_units
 
-# The README's snippets are compiled with the same compiler and flags.
-export CC CXX CPPFLAGS CFLAGS LDLIBS BUILD
+# The README's snippets are compiled with the same compiler and flags. They
+# reach the script in its environment, not through `export`, which would
+# hand the flags to every recursive make to append to once more.
+$(eval $(call script_test,readme-snippets,env CC="$(CC)" CXX="$(CXX)" CPPFLAGS="$(CPPFLAGS)" \
+    CFLAGS="$(CFLAGS)" LDLIBS="$(LDLIBS)" BUILD="$(BUILD)" sh test/readme_snippets.sh))
 
 $(BUILD)/test/%: test/%.c test/test.h $(HEADERS)
 	@mkdir -p $(@D)
