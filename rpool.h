@@ -72,8 +72,12 @@
  *       reused slot keeps what its last user left in it (0xDB bytes under
  *       RPOOL_DEBUG, unless the pool has an init function).
  *       Return: the object, or NULL with errno = ENOSPC (max_items or the
- *       id space used up), ENOMEM (allocation failed), ECANCELED (the
- *       config's init refused a new slot; the slot is kept for the next try).
+ *       id space used up: every slot below the cap carved; slots another
+ *       running thread cached stay with it, at most chunk_items a thread),
+ *       ENOMEM (allocation failed), EAGAIN (first use of rpool by a process
+ *       that has no pthread key left), ECANCELED (the config's init
+ *       refused a new slot; the slot is kept for the next try), EDEADLK
+ *       (called from the pool's own init while a new slot must be carved).
  *       Thread-safe; no lock and no atomic read-modify-write while the
  *       thread's cache has ids.
  *
@@ -97,24 +101,33 @@
  *
  *   uint64_t NAME_id(NAME_handle h);     the dense slot index in h
  *   T *NAME_address(uint64_t id);        the slot, no version check; NULL if
- *                                        the id was never carved
+ *                                        the id was never carved since the
+ *                                        last NAME_destroy
  *   size_t NAME_acquire_n(NAME_handle *hs, T **objs, size_t n);
  *       n objects (objs may be NULL), or 0 with errno as for acquire and
- *       nothing taken: all or nothing.
+ *       nothing taken: all or nothing. A failed call gives every slot it
+ *       took back unspent: no version used, no slot retired.
  *   size_t NAME_release_n(const NAME_handle *hs, size_t n);
  *       How many of hs were live and are now released (NAME_release each).
  *   void NAME_stats(rpool_stats *out);
- *       Exact whenever no operation is in flight; takes the pool lock and
- *       sums the threads' caches: cost O(threads with a cache), not O(objects).
+ *       Exact whenever no operation is in flight; while other threads run,
+ *       every field is still within 0..carved. Takes the pool lock and sums
+ *       the threads' caches: cost O(threads with a cache), not O(objects).
  *   void NAME_for_each(void (*fn)(T *obj, NAME_handle h, void *arg), void *arg);
  *       Calls fn for every live object. fn may release it.
  *   void NAME_thread_flush(void);
  *       Hands this thread's cached ids and uncarved block tail back now, as
  *       thread exit does.
  *   void NAME_destroy(void);
- *       Frees every block, chunk and table; the pool is empty and usable
- *       again, and old handles are refused (-EINVAL). Call it only while no
- *       other thread is inside a call on this pool.
+ *       Frees every block, chunk and table and every thread's cache of this
+ *       pool; the pool is empty and usable again. Handles from before it
+ *       are refused and no handle value is ever issued again: the next
+ *       versions start above every earlier one (one floor per pool), and
+ *       slots that retired stay retired (4 bytes each are kept for their
+ *       ids). Call it only while no other thread is inside a call on this
+ *       pool. After it, thread exit and fork call nothing of this pool: a
+ *       shared library that defines pools destroys each of them (and lets
+ *       its threads stop using them) before it is dlclose'd.
  *
  * ======================================================================
  * Configuration (rpool_config; 0 or absent = default)
@@ -128,7 +141,12 @@
  *   max_items     slots that may ever be carved             (id space)
  *   version_bits  high handle bits given to the version, 2..63  (32)
  *   init          int (*)(void *obj), run once per slot on its first
- *                 acquire; nonzero refuses the acquire (ECANCELED)
+ *                 acquire; nonzero refuses the acquire (ECANCELED). It may
+ *                 use other pools freely; on its own pool it may release,
+ *                 look up and acquire, but an acquire that needs a new slot
+ *                 fails with EDEADLK (the slot being set up is never handed
+ *                 out twice); it must not call NAME_thread_flush or
+ *                 NAME_destroy of its own pool.
  *
  * Compile-time knobs (define before including; same in every unit):
  *
@@ -155,11 +173,12 @@
  *   63            64-version_bits  63-version_bits                   0
  *   [ version (version_bits)      ][ id (64 - version_bits)           ]
  *
- * A slot's version is 0 until first carved, odd while live, even while
- * free. Every acquire and every release adds one. A handle is valid while
+ * A slot's version starts at the pool's floor (0 until a NAME_destroy), is odd
+ * while live and even while free.
+ * Every acquire and every release adds one. A handle is valid while
  * its version equals the slot's. Handle 0 is never issued. When a slot's
  * version would wrap, the slot retires (stats.retired) and is never handed
- * out again, so no handle value is ever issued twice (until NAME_destroy).
+ * out again, so no handle value is ever issued twice, across destroys too.
  * Ids are dense: id = block * objects_per_block + offset, below 2^32.
  *
  * ======================================================================
@@ -170,7 +189,22 @@
  *     crash or a write to another object. Exhaustion and allocation failure
  *     get NULL/errno and leave the pool consistent.
  *   - A thread that exits strands nothing: its cached ids and the uncarved
- *     tail of its block go back to the pool.
+ *     tail of its block go back to the pool. One pthread key serves every
+ *     pool (no limit on pool types). Once rpool's key destructor has run
+ *     for a thread, pools that other keys' destructors use keep no cache
+ *     between calls, so no later destructor round strands anything. One
+ *     case is beyond reach: a thread whose first use of any pool is in the
+ *     last destructor round (PTHREAD_DESTRUCTOR_ITERATIONS) of a key made
+ *     after rpool's keeps that first cache (at most chunk_items ids and
+ *     one block's uncarved range) until NAME_destroy.
+ *   - fork: the child can use every pool; what the parent's other threads
+ *     cached comes back to the child's pools (a call in flight on another
+ *     thread at the fork may leave its one id behind).
+ *   - A thread that exits, or flushes, hands back a partial chunk that is
+ *     merged with others: at most about 64 bytes of pool memory per free
+ *     id, whatever the pattern of exits.
+ *   - max_items counts slots that exist (live, cached or free): ids handed
+ *     to an idle thread but not carved are taken by a thread that needs them.
  *   - live + cached + global_free + retired == carved when quiescent.
  *   - Objects are aligned to alignof(T).
  *   Undefined: using a raw pointer after its release; two concurrent
