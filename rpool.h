@@ -214,6 +214,12 @@
 #ifndef RPOOL_DEBUG
 #define RPOOL_DEBUG 0
 #endif
+#if RPOOL_VERSION_BITS < 2 || RPOOL_VERSION_BITS > 63
+#error "rpool: RPOOL_VERSION_BITS must be 2..63"
+#endif
+#if RPOOL_BLOCK_ITEMS > 65536
+#error "rpool: RPOOL_BLOCK_ITEMS must be at most 65536"
+#endif
 
 #include <stddef.h>
 #include <stdint.h>
@@ -240,15 +246,58 @@ typedef struct rpool_stats {
     size_t threads;     /* threads that currently have a local pool */
 } rpool_stats;
 
+/* The null handle, as an initializer of any pool's handle (C and C++). */
+#define RPOOL_NULL_HANDLE { 0 }
+
+/* The values a configuration field accepts (0, the default, always), and
+   what a build that breaks one is told. */
+#define RPOOL_IMPL_VERSION_BITS_OK(v) ((v) == 0 || ((v) >= 2 && (v) <= 63))
+#define RPOOL_IMPL_BLOCK_ITEMS_OK(n) ((n) <= RPOOL_IMPL_MAX_BLOCK_ITEMS)
+#define RPOOL_IMPL_CHUNK_ITEMS_OK(n) ((n) <= RPOOL_IMPL_MAX_CHUNK_ITEMS)
+#define RPOOL_IMPL_MSG_VERSION_BITS "rpool: version_bits must be 0 (default) or 2..63"
+#define RPOOL_IMPL_MSG_BLOCK_ITEMS "rpool: block_items must be at most 65536"
+#define RPOOL_IMPL_MSG_CHUNK_ITEMS "rpool: chunk_items must be at most 1048576"
+#define RPOOL_IMPL_MSG_SIZE "rpool: sizeof(T) is 0: a pool needs a type with a size"
+#define RPOOL_IMPL_MSG_TYPE "rpool: RPOOL_DEFINE must name the same T as RPOOL_DECLARE"
+
 #ifdef __cplusplus
+#include <type_traits>
 #define RPOOL_ALIGNOF(T) alignof(T)
 #define RPOOL_IMPL_ZERO_CONFIG
+#define RPOOL_IMPL_CONFIG_CONST constexpr
+#define RPOOL_IMPL_STATIC_ASSERT(cond, msg) static_assert(cond, msg)
+#define RPOOL_IMPL_SAME_TYPE(A, B) std::is_same<A, B>::value
 #else
 #define RPOOL_ALIGNOF(T) _Alignof(T)
 #define RPOOL_IMPL_ZERO_CONFIG 0
+#define RPOOL_IMPL_CONFIG_CONST const
+#define RPOOL_IMPL_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
+#define RPOOL_IMPL_SAME_TYPE(A, B) __builtin_types_compatible_p(A, B)
 #endif
 
 #include "rpool_impl.h"
+
+/* ---- configuration checks ----------------------------------------------
+ * A pool's configuration is a constant, so a forbidden value is a build
+ * error. C++ asserts it (RPOOL_IMPL_CHECKS below). C cannot: a struct built
+ * from designated initializers is never an integer constant expression. So
+ * each RPOOL_DEFINE in C emits NAME_impl_check_config, which calls, for
+ * each forbidden field, one of the functions below: they are never defined
+ * and carry the error attribute, so a call that survives is an error naming
+ * the field, reported at the line of the RPOOL_DEFINE. A call survives
+ * exactly when the compiler has folded the config, which GCC and Clang do
+ * at every -O level but -O0; at -O0 the pool refuses at run time instead
+ * (acquire fails with EINVAL, see rpool_impl_check_config). */
+#ifndef __cplusplus
+#define RPOOL_IMPL_KEEP __attribute__((used)) /* emitted even when nothing calls it */
+void rpool_impl_bad_version_bits(void) __attribute__((error(RPOOL_IMPL_MSG_VERSION_BITS)));
+void rpool_impl_bad_block_items(void) __attribute__((error(RPOOL_IMPL_MSG_BLOCK_ITEMS)));
+void rpool_impl_bad_chunk_items(void) __attribute__((error(RPOOL_IMPL_MSG_CHUNK_ITEMS)));
+/* A macro, not a function, so that the call is located at the caller's
+   line: Clang names no inlining chain in this diagnostic. */
+#define RPOOL_IMPL_CHECK_CONSTANT(value, ok, bad) \
+    (__builtin_constant_p(value) && !ok(value) ? bad() : (void)0)
+#endif
 
 /* ---- per-type macros ---------------------------------------------------
  * Layers: TYPES (handle, config), EXTERNS (the storage RPOOL_DEFINE owns),
@@ -276,8 +325,35 @@ typedef struct rpool_stats {
 #define RPOOL_IMPL_TYPES(NAME, T, ...)                                                        \
     typedef T NAME##_impl_type;                                                               \
     RPOOL_IMPL_SOME_FIELDS_BEGIN                                                              \
-    static const rpool_config NAME##_config RPOOL_IMPL_UNUSED = { __VA_ARGS__ };              \
+    static RPOOL_IMPL_CONFIG_CONST rpool_config NAME##_config RPOOL_IMPL_UNUSED = { __VA_ARGS__ }; \
     RPOOL_IMPL_SOME_FIELDS_END
+
+/* Closes the DECLARE: what can be asserted of T and (in C++) the config. It
+   is a declaration without its semicolon, so that the caller's semicolon
+   ends it; every public macro ends this way. */
+#ifdef __cplusplus
+#define RPOOL_IMPL_CHECKS(NAME)                                                               \
+    static_assert(RPOOL_IMPL_VERSION_BITS_OK(NAME##_config.version_bits),                     \
+                  RPOOL_IMPL_MSG_VERSION_BITS);                                               \
+    static_assert(RPOOL_IMPL_BLOCK_ITEMS_OK(NAME##_config.block_items),                       \
+                  RPOOL_IMPL_MSG_BLOCK_ITEMS);                                                \
+    static_assert(RPOOL_IMPL_CHUNK_ITEMS_OK(NAME##_config.chunk_items),                       \
+                  RPOOL_IMPL_MSG_CHUNK_ITEMS);                                                \
+    static_assert(sizeof(NAME##_impl_type) > 0, RPOOL_IMPL_MSG_SIZE)
+#define RPOOL_IMPL_CHECK_BODY(NAME)
+#else
+#define RPOOL_IMPL_CHECKS(NAME) _Static_assert(sizeof(NAME##_impl_type) > 0, RPOOL_IMPL_MSG_SIZE)
+#define RPOOL_IMPL_CHECK_BODY(NAME)                                                           \
+    static RPOOL_IMPL_KEEP void NAME##_impl_check_config(void)                                \
+    {                                                                                         \
+        RPOOL_IMPL_CHECK_CONSTANT(NAME##_config.version_bits, RPOOL_IMPL_VERSION_BITS_OK,     \
+                                  rpool_impl_bad_version_bits);                               \
+        RPOOL_IMPL_CHECK_CONSTANT(NAME##_config.block_items, RPOOL_IMPL_BLOCK_ITEMS_OK,       \
+                                  rpool_impl_bad_block_items);                                \
+        RPOOL_IMPL_CHECK_CONSTANT(NAME##_config.chunk_items, RPOOL_IMPL_CHUNK_ITEMS_OK,       \
+                                  rpool_impl_bad_chunk_items);                                \
+    }
+#endif
 
 #define RPOOL_IMPL_EXTERNS(NAME)                                                              \
     RPOOL_IMPL_EXTERN rpool_impl_pool NAME##_impl_pool;                                       \
@@ -291,7 +367,7 @@ typedef struct rpool_stats {
 #define RPOOL_IMPL_PROTOS(NAME, T, SCOPE)                                                     \
     SCOPE void *NAME##_impl_acquire_slow(uint64_t *h);                                        \
     SCOPE int NAME##_impl_release_slow(uint64_t h, int owned);                                \
-    SCOPE size_t NAME##_acquire_n(NAME##_handle *hs, T **objs, size_t n);                     \
+    SCOPE RPOOL_IMPL_MUST_USE size_t NAME##_acquire_n(NAME##_handle *hs, T **objs, size_t n); \
     SCOPE size_t NAME##_release_n(const NAME##_handle *hs, size_t n);                         \
     SCOPE void NAME##_stats(rpool_stats *out);                                                \
     SCOPE void NAME##_for_each(void (*fn)(T *obj, NAME##_handle h, void *arg), void *arg);    \
@@ -314,22 +390,32 @@ typedef struct rpool_stats {
         return rpool_impl_release(RPOOL_IMPL_ARGS(NAME, T), h.value, 1,                       \
                                   NAME##_impl_release_slow);                                  \
     }                                                                                         \
-    RPOOL_IMPL_UNUSED RPOOL_IMPL_FAST T *NAME##_lookup(NAME##_handle h)                         \
+    RPOOL_IMPL_MUST_USE RPOOL_IMPL_UNUSED RPOOL_IMPL_FAST T *NAME##_lookup(NAME##_handle h)     \
     {                                                                                         \
         return RPOOL_IMPL_CAST(T *, rpool_impl_lookup(&NAME##_impl_pool,                      \
                                                       RPOOL_IMPL_SHAPE(NAME, T), h.value));   \
     }                                                                                         \
-    RPOOL_IMPL_UNUSED RPOOL_IMPL_FAST uint64_t NAME##_id(NAME##_handle h)                       \
+    RPOOL_IMPL_MUST_USE RPOOL_IMPL_UNUSED RPOOL_IMPL_FAST uint64_t NAME##_id(NAME##_handle h)   \
     {                                                                                         \
         return rpool_impl_id(RPOOL_IMPL_SHAPE(NAME, T), h.value);                             \
     }                                                                                         \
-    RPOOL_IMPL_UNUSED RPOOL_IMPL_FAST T *NAME##_address(uint64_t id)                            \
+    RPOOL_IMPL_MUST_USE RPOOL_IMPL_UNUSED RPOOL_IMPL_FAST T *NAME##_address(uint64_t id)        \
     {                                                                                         \
         return RPOOL_IMPL_CAST(T *, rpool_impl_address(&NAME##_impl_pool,                     \
                                                        RPOOL_IMPL_SHAPE(NAME, T), id));       \
+    }                                                                                         \
+    RPOOL_IMPL_MUST_USE RPOOL_IMPL_UNUSED RPOOL_IMPL_FAST int NAME##_is_null(NAME##_handle h)   \
+    {                                                                                         \
+        return h.value == 0;                                                                  \
+    }                                                                                         \
+    RPOOL_IMPL_MUST_USE RPOOL_IMPL_UNUSED RPOOL_IMPL_FAST int NAME##_equal(NAME##_handle a,     \
+                                                                       NAME##_handle b)       \
+    {                                                                                         \
+        return a.value == b.value;                                                            \
     }
 
 #define RPOOL_IMPL_BODIES(NAME, T, SCOPE)                                                     \
+    RPOOL_IMPL_CHECK_BODY(NAME)                                                               \
     static void NAME##_impl_exit(void *lp)                                                    \
     {                                                                                         \
         rpool_impl_local_exit(&NAME##_impl_pool, RPOOL_IMPL_SHAPE(NAME, T),                   \
@@ -396,11 +482,12 @@ typedef struct rpool_stats {
 /* ---- the public macros --------------------------------------------------- */
 
 /* The handle type alone: lets T hold handles of its own pool. Follow it with
-   the _POOL forms below, which are the other macros minus the handle. */
-#define RPOOL_HANDLE(NAME) typedef struct NAME##_handle { uint64_t value; } NAME##_handle;
+   the _POOL forms below, which are the other macros minus the handle. Each
+   public macro ends in a declaration that the caller's semicolon ends. */
+#define RPOOL_HANDLE(NAME) typedef struct NAME##_handle { uint64_t value; } NAME##_handle
 
-#define RPOOL_DECLARE(NAME, T) RPOOL_HANDLE(NAME) RPOOL_DECLARE_POOL(NAME, T)
-#define RPOOL_DECLARE_EX(NAME, T, ...) RPOOL_HANDLE(NAME) RPOOL_DECLARE_POOL_EX(NAME, T, __VA_ARGS__)
+#define RPOOL_DECLARE(NAME, T) RPOOL_HANDLE(NAME); RPOOL_DECLARE_POOL(NAME, T)
+#define RPOOL_DECLARE_EX(NAME, T, ...) RPOOL_HANDLE(NAME); RPOOL_DECLARE_POOL_EX(NAME, T, __VA_ARGS__)
 #define RPOOL_DECLARE_POOL(NAME, T) RPOOL_IMPL_DECLARE(NAME, T, RPOOL_IMPL_ZERO_CONFIG)
 #define RPOOL_DECLARE_POOL_EX(NAME, T, ...) RPOOL_IMPL_DECLARE(NAME, T, __VA_ARGS__)
 
@@ -408,15 +495,17 @@ typedef struct rpool_stats {
     RPOOL_IMPL_TYPES(NAME, T, __VA_ARGS__)                                                    \
     RPOOL_IMPL_EXTERNS(NAME)                                                                  \
     RPOOL_IMPL_PROTOS(NAME, NAME##_impl_type, RPOOL_IMPL_EXTERN)                              \
-    RPOOL_IMPL_INLINE(NAME, NAME##_impl_type)
+    RPOOL_IMPL_INLINE(NAME, NAME##_impl_type)                                                 \
+    RPOOL_IMPL_CHECKS(NAME)
 
 #define RPOOL_DEFINE(NAME, T)                                                                 \
     RPOOL_IMPL_STORAGE(NAME, )                                                                \
-    RPOOL_IMPL_BODIES(NAME, NAME##_impl_type, )
+    RPOOL_IMPL_BODIES(NAME, NAME##_impl_type, )                                               \
+    RPOOL_IMPL_STATIC_ASSERT(RPOOL_IMPL_SAME_TYPE(T, NAME##_impl_type), RPOOL_IMPL_MSG_TYPE)
 
-#define RPOOL_DEFINE_STATIC(NAME, T) RPOOL_HANDLE(NAME) RPOOL_DEFINE_STATIC_POOL(NAME, T)
+#define RPOOL_DEFINE_STATIC(NAME, T) RPOOL_HANDLE(NAME); RPOOL_DEFINE_STATIC_POOL(NAME, T)
 #define RPOOL_DEFINE_STATIC_EX(NAME, T, ...)                                                  \
-    RPOOL_HANDLE(NAME) RPOOL_DEFINE_STATIC_POOL_EX(NAME, T, __VA_ARGS__)
+    RPOOL_HANDLE(NAME); RPOOL_DEFINE_STATIC_POOL_EX(NAME, T, __VA_ARGS__)
 #define RPOOL_DEFINE_STATIC_POOL(NAME, T) RPOOL_IMPL_DEFINE_STATIC(NAME, T, RPOOL_IMPL_ZERO_CONFIG)
 #define RPOOL_DEFINE_STATIC_POOL_EX(NAME, T, ...) RPOOL_IMPL_DEFINE_STATIC(NAME, T, __VA_ARGS__)
 
@@ -425,6 +514,7 @@ typedef struct rpool_stats {
     RPOOL_IMPL_STORAGE(NAME, static)                                                          \
     RPOOL_IMPL_PROTOS(NAME, NAME##_impl_type, static RPOOL_IMPL_UNUSED)                       \
     RPOOL_IMPL_INLINE(NAME, NAME##_impl_type)                                                 \
-    RPOOL_IMPL_BODIES(NAME, NAME##_impl_type, static RPOOL_IMPL_UNUSED)
+    RPOOL_IMPL_BODIES(NAME, NAME##_impl_type, static RPOOL_IMPL_UNUSED)                       \
+    RPOOL_IMPL_CHECKS(NAME)
 
 #endif /* RPOOL_H_INCLUDED */

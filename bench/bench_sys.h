@@ -43,7 +43,7 @@ typedef struct bench_obj {
 
 #include "rpool.h"
 
-RPOOL_DEFINE_STATIC(objs, bench_obj)
+RPOOL_DEFINE_STATIC(objs, bench_obj);
 
 typedef objs_handle ref;
 
