@@ -20,7 +20,7 @@
  *     #include "rpool.h"
  *
  *     typedef struct { float x, y; int hp; } monster;
- *     RPOOL_DEFINE_STATIC(monsters, monster)
+ *     RPOOL_DEFINE_STATIC(monsters, monster);
  *
  *     int main(void)
  *     {
@@ -55,13 +55,24 @@
  *   RPOOL_DECLARE_POOL[_EX](NAME, T, ...)      the forms above without
  *   RPOOL_DEFINE_STATIC_POOL[_EX](NAME, T, ...) the handle type:
  *
- *       RPOOL_HANDLE(units)
+ *       RPOOL_HANDLE(units);
  *       typedef struct unit { units_handle target; int hp; } unit;
- *       RPOOL_DEFINE_STATIC_POOL(units, unit)
+ *       RPOOL_DEFINE_STATIC_POOL(units, unit);
+ *
+ * Each macro is written like a declaration, with a semicolon after it,
+ * and the semicolon is required: the macro ends in a declaration that only
+ * the semicolon completes. So `RPOOL_DEFINE(x, T);` is clean under
+ * -Wpedantic, and without the semicolon the build fails.
  *
  * A pool is a singleton with a constant initializer: nothing to call
  * before first use, no init race. Every translation unit that includes the
- * DECLARE sees the same pool and the same thread-local caches.
+ * DECLARE sees the same pool and the same thread-local caches. The T of
+ * RPOOL_DEFINE must be the DECLARE's (the same type, maybe by another
+ * name), or the build fails ("RPOOL_DEFINE must name the same T as
+ * RPOOL_DECLARE"); its configuration is always the DECLARE's. T must have
+ * a size: a struct holding only a zero-length array (GNU), or in C a GNU
+ * empty struct, fails the build ("sizeof(T) is 0"; in C++ an empty struct
+ * has size 1 and works).
  *
  * ======================================================================
  * API (generated per NAME; T is the object type)
@@ -73,7 +84,9 @@
  *       RPOOL_DEBUG, unless the pool has an init function).
  *       Return: the object, or NULL with errno = ENOSPC (max_items or the
  *       id space used up), ENOMEM (allocation failed), ECANCELED (the
- *       config's init refused a new slot; the slot is kept for the next try).
+ *       config's init refused a new slot; the slot is kept for the next try),
+ *       EINVAL (every time: the configuration is forbidden and the build,
+ *       at -O0, could not tell; see Configuration).
  *       Thread-safe; no lock and no atomic read-modify-write while the
  *       thread's cache has ids.
  *
@@ -95,6 +108,11 @@
  *       Never reads outside the pool's memory, whatever h holds. A snapshot:
  *       if another thread may release h meanwhile, synchronise with it.
  *
+ *   int NAME_is_null(NAME_handle h);     1 if h is the null handle (0)
+ *   int NAME_equal(NAME_handle a, NAME_handle b);
+ *       1 if a and b hold the same value: the same slot at the same version.
+ *       Both only compare values and never look at the pool: a stale handle
+ *       is not null, and equals its copies.
  *   uint64_t NAME_id(NAME_handle h);     the dense slot index in h
  *   T *NAME_address(uint64_t id);        the slot, no version check; NULL if
  *                                        the id was never carved
@@ -116,6 +134,16 @@
  *       again, and old handles are refused (-EINVAL). Call it only while no
  *       other thread is inside a call on this pool.
  *
+ * Results that must be used are marked warn_unused_result, so that with
+ * -Werror dropping one is a build error (GCC does not take a (void) cast as
+ * a use). The rule: a result is marked when dropping it is always a bug.
+ * That is every call that takes something, where NULL or 0 is the only
+ * sign that nothing was taken (acquire, acquire_n), and every call that
+ * only computes its result (lookup, id, address, is_null, equal). The
+ * others may be dropped: a failed release (release, release_owned,
+ * release_n) changes nothing and only says that the handle was dead
+ * already, which a caller that just wants it gone may not care about.
+ *
  * ======================================================================
  * Configuration (rpool_config; 0 or absent = default)
  * ======================================================================
@@ -125,17 +153,40 @@
  *                 A block holds the largest power of two of objects that
  *                 fits both (at least 1).
  *   chunk_items   free ids moved between threads at a time  (objects/block)
+ *                 at most 1048576
  *   max_items     slots that may ever be carved             (id space)
  *   version_bits  high handle bits given to the version, 2..63  (32)
  *   init          int (*)(void *obj), run once per slot on its first
  *                 acquire; nonzero refuses the acquire (ECANCELED)
+ *
+ * A value outside these ranges fails the build with a message that names
+ * the field, e.g. "rpool: version_bits must be 0 (default) or 2..63":
+ *
+ *   C++  a static_assert in every unit that sees the DECLARE (or the
+ *        DEFINE_STATIC), at any -O level. So the values must be constant
+ *        expressions in C++ too.
+ *   C    C cannot assert on a struct value, so the check is a call to an
+ *        undefined function carrying the error attribute, which the
+ *        compiler keeps only for a bad value, and only once it has folded
+ *        the config: at every -O level but -O0 (-Og, -Os, -O1, -O2, -O3),
+ *        with GCC and Clang. The unit holding the RPOOL_DEFINE (or the
+ *        DEFINE_STATIC) then fails at that line: "call to
+ *        'rpool_impl_bad_version_bits' declared with attribute error:
+ *        rpool: version_bits must be ...". Units that only include the
+ *        DECLARE are not checked.
+ *        At -O0 the build succeeds and the pool refuses at run time: every
+ *        acquire and acquire_n fails with errno EINVAL, so nothing is ever
+ *        carved (release gets -EINVAL, lookup NULL), with or without
+ *        NDEBUG.
  *
  * Compile-time knobs (define before including; same in every unit):
  *
  *   RPOOL_ASSERT(x)        checks of misuse                 (assert(x))
  *   RPOOL_CALLOC(n, size)  every allocation the pool makes  (calloc)
  *   RPOOL_FREE(p)          its counterpart                  (free)
- *   RPOOL_BLOCK_BYTES, RPOOL_BLOCK_ITEMS, RPOOL_VERSION_BITS: defaults
+ *   RPOOL_BLOCK_BYTES, RPOOL_BLOCK_ITEMS, RPOOL_VERSION_BITS: defaults;
+ *                          RPOOL_BLOCK_ITEMS above 65536 or
+ *                          RPOOL_VERSION_BITS outside 2..63 is an #error
  *   RPOOL_DEBUG            1: debug aids, below             (0: none, no cost)
  *
  * With RPOOL_DEBUG 1, a released object is filled with 0xDB bytes (unless
@@ -162,21 +213,52 @@
  * out again, so no handle value is ever issued twice (until NAME_destroy).
  * Ids are dense: id = block * objects_per_block + offset, below 2^32.
  *
+ * NAME_handle is a struct of one field, uint64_t value, so that each pool's
+ * handles are a type of their own: giving one pool's handle to another pool
+ * does not compile. The value is the whole handle: it is the integer to
+ * keep where a handle must be an integer (epoll_event.data.u64, a file, a
+ * hash key), and put back into a handle it is the same handle again:
+ *
+ *     uint64_t stored = h.value;
+ *     units_handle back = { stored };      // C and C++
+ *     back = (units_handle){ stored };     // C, a compound literal
+ *     back = units_handle{ stored };       // C++
+ *
+ * The null handle is the value 0, which is never issued: lookup gives NULL
+ * for it and release -EINVAL. RPOOL_NULL_HANDLE spells it as an initializer
+ * of any pool's handle, in C and C++, at file scope and inside a struct's
+ * initializer too (units_handle target = RPOOL_NULL_HANDLE;); zero-filled
+ * memory (static storage, calloc, memset) holds null handles. C++ may
+ * assign it (h = RPOOL_NULL_HANDLE;); C clears a handle with h.value = 0.
+ * NAME_is_null(h) tests for it and NAME_equal(a, b) compares two handles;
+ * they are per pool, like every generated function, so that comparing the
+ * handles of two pools does not compile either.
+ *
+ * Handles carry no pool, only an id and a version. A value of another pool
+ * (put back into this pool's handle type through .value) is checked like
+ * any forged value, as a handle of this pool: refused (-EINVAL or -ESTALE,
+ * lookup NULL) unless this pool's slot of that id is live at that very
+ * version, and then it names that object, which release then releases.
+ * Keep each value with its pool.
+ *
  * ======================================================================
  * Guarantees, and what is undefined
  * ======================================================================
  *
  *   - Bad handles (stale, double-released, forged) get an error, never a
- *     crash or a write to another object. Exhaustion and allocation failure
- *     get NULL/errno and leave the pool consistent.
+ *     crash or a write to another object. (A forged value that equals a
+ *     live handle of the pool is that handle.) Exhaustion and allocation
+ *     failure get NULL/errno and leave the pool consistent.
  *   - A thread that exits strands nothing: its cached ids and the uncarved
  *     tail of its block go back to the pool.
  *   - live + cached + global_free + retired == carved when quiescent.
  *   - Objects are aligned to alignof(T).
+ *   - Degenerate types and configurations fail the build (sizeof(T) 0,
+ *     a field out of range: see Configuration for C at -O0).
  *   Undefined: using a raw pointer after its release; two concurrent
  *   release_owned of one handle; NAME_destroy while another thread is in
- *   the pool; handles of one pool given to another pool of the same type
- *   (they are checked as forged, so that is merely refused, but pointless).
+ *   the pool. Not refused: the value of another pool's handle, which this
+ *   pool checks as its own (see Handles).
  *
  * Requires GCC or Clang (C11 or C++17) and POSIX threads.
  */
