@@ -310,10 +310,10 @@
 
 typedef struct rpool_config {
     size_t block_bytes;    /* max bytes of objects per block, default 65536 */
-    size_t block_items;    /* max objects per block, default 256 */
-    size_t chunk_items;    /* free ids per chunk, default = objects per block */
+    size_t block_items;    /* max objects per block, default 256, at most 65536 */
+    size_t chunk_items;    /* free ids per chunk, default = objects per block, at most 2^20 */
     uint64_t max_items;    /* capacity: slots ever carved; 0 = limited only by id bits */
-    unsigned version_bits; /* bits of the handle given to the version, default 32 */
+    unsigned version_bits; /* bits of the handle given to the version, default 32, 2..63 */
     int (*init)(void *obj); /* called once when a slot is first carved; nonzero = refuse */
 } rpool_config;
 
@@ -335,7 +335,7 @@ typedef struct rpool_stats {
    what a build that breaks one is told. */
 #define RPOOL_IMPL_VERSION_BITS_OK(v) ((v) == 0 || ((v) >= 2 && (v) <= 63))
 #define RPOOL_IMPL_BLOCK_ITEMS_OK(n) ((n) <= RPOOL_IMPL_MAX_BLOCK_ITEMS)
-#define RPOOL_IMPL_CHUNK_ITEMS_OK(n) ((n) <= RPOOL_IMPL_MAX_CHUNK_ITEMS)
+#define RPOOL_IMPL_CHUNK_ITEMS_OK(n) ((n) <= RPOOL_IMPL_MAX_CHUNK)
 #define RPOOL_IMPL_MSG_VERSION_BITS "rpool: version_bits must be 0 (default) or 2..63"
 #define RPOOL_IMPL_MSG_BLOCK_ITEMS "rpool: block_items must be at most 65536"
 #define RPOOL_IMPL_MSG_CHUNK_ITEMS "rpool: chunk_items must be at most 1048576"
@@ -382,11 +382,13 @@ void rpool_impl_bad_chunk_items(void) __attribute__((error(RPOOL_IMPL_MSG_CHUNK_
 #endif
 
 /* ---- per-type macros ---------------------------------------------------
- * Layers: TYPES (handle, config), EXTERNS (the storage RPOOL_DEFINE owns),
- * STORAGE (that storage), PROTOS (out-of-line functions), INLINE (fast
- * paths), BODIES (out-of-line functions). Every generated function is one
- * call into the engine with the pool, the thread-local pointer, sizeof(T),
- * alignof(T) and the config.
+ * Layers: TYPES (T's name, config), EXTERNS (the storage RPOOL_DEFINE
+ * owns), STORAGE (that storage), PROTOS (out-of-line functions), INLINE
+ * (fast paths and handle comparisons), BODIES (out-of-line functions, and
+ * in C the config check), CHECKS (static assertions, last: the caller's
+ * semicolon ends them). Every generated function is one call into the
+ * engine with the pool, the thread-local pointer, sizeof(T), alignof(T)
+ * and the config, or a one-line comparison of handle values.
  */
 
 #define RPOOL_IMPL_ARGS(NAME, T) \
@@ -569,7 +571,8 @@ void rpool_impl_bad_chunk_items(void) __attribute__((error(RPOOL_IMPL_MSG_CHUNK_
 #define RPOOL_HANDLE(NAME) typedef struct NAME##_handle { uint64_t value; } NAME##_handle
 
 #define RPOOL_DECLARE(NAME, T) RPOOL_HANDLE(NAME); RPOOL_DECLARE_POOL(NAME, T)
-#define RPOOL_DECLARE_EX(NAME, T, ...) RPOOL_HANDLE(NAME); RPOOL_DECLARE_POOL_EX(NAME, T, __VA_ARGS__)
+#define RPOOL_DECLARE_EX(NAME, T, ...)                                                        \
+    RPOOL_HANDLE(NAME); RPOOL_DECLARE_POOL_EX(NAME, T, __VA_ARGS__)
 #define RPOOL_DECLARE_POOL(NAME, T) RPOOL_IMPL_DECLARE(NAME, T, RPOOL_IMPL_ZERO_CONFIG)
 #define RPOOL_DECLARE_POOL_EX(NAME, T, ...) RPOOL_IMPL_DECLARE(NAME, T, __VA_ARGS__)
 

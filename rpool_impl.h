@@ -107,7 +107,7 @@ static inline void rpool_impl_asan_granules(char *p, size_t n, int poison)
 #define RPOOL_IMPL_MAX_SLOTS 0xffffffffull
 #define RPOOL_IMPL_MAX_BLOCKS (1ull << 24)
 #define RPOOL_IMPL_MAX_BLOCK_ITEMS 65536u
-#define RPOOL_IMPL_MAX_CHUNK_ITEMS (1u << 20)
+#define RPOOL_IMPL_MAX_CHUNK (1u << 20) /* ids per chunk */
 
 /* Lives in front of a block's version words. `next_tail` links blocks whose
    uncarved tail an exiting thread handed back; `next_stranded` links blocks
@@ -171,7 +171,7 @@ RPOOL_IMPL_FAST rpool_impl_layout rpool_impl_layout_of(size_t size, size_t align
     L.nitems = 1u << L.bshift;
 
     vbits = cfg->version_bits ? cfg->version_bits : RPOOL_VERSION_BITS;
-    vbits = vbits < 2 ? 2 : vbits > 63 ? 63 : vbits; /* such a pool refuses every acquire */
+    vbits = vbits < 2 ? 2 : vbits > 63 ? 63 : vbits; /* out of range: refused, see rpool_impl_check_config */
     L.idbits = RPOOL_IMPL_CAST(unsigned, 64 - vbits);
     L.wide = vbits > 32;
     L.vmask = (1ull << vbits) - 1;
@@ -181,7 +181,7 @@ RPOOL_IMPL_FAST rpool_impl_layout rpool_impl_layout_of(size_t size, size_t align
     L.block_alloc = L.hdrbytes + L.vbytes + (L.align - 8) + L.nitems * size;
 
     L.chunk = RPOOL_IMPL_CAST(uint32_t,
-        rpool_impl_min(cfg->chunk_items ? cfg->chunk_items : L.nitems, RPOOL_IMPL_MAX_CHUNK_ITEMS));
+        rpool_impl_min(cfg->chunk_items ? cfg->chunk_items : L.nitems, RPOOL_IMPL_MAX_CHUNK));
 
     L.cap = rpool_impl_min(RPOOL_IMPL_MAX_SLOTS, RPOOL_IMPL_MAX_BLOCKS << L.bshift);
     if (L.idbits < 32)
@@ -815,7 +815,8 @@ static inline void rpool_impl_take_full_locked(rpool_impl_pool *pool, const rpoo
 static inline int rpool_impl_check_config(const rpool_config *cfg)
 {
     return RPOOL_IMPL_VERSION_BITS_OK(cfg->version_bits) &&
-           RPOOL_IMPL_BLOCK_ITEMS_OK(cfg->block_items) && RPOOL_IMPL_CHUNK_ITEMS_OK(cfg->chunk_items);
+           RPOOL_IMPL_BLOCK_ITEMS_OK(cfg->block_items) &&
+           RPOOL_IMPL_CHUNK_ITEMS_OK(cfg->chunk_items);
 }
 
 /* Acquire when the local chunk is empty: global chunk, stranded id, carve,

@@ -29,12 +29,17 @@ build() {
 }
 
 pass() { echo "ok   $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL $1"; [ -n "$2" ] && printf '%s\n' "$2" | sed 's/^/    /' | head -n 20; failed=$((failed + 1)); }
+fail() {
+    echo "FAIL $1"
+    [ -n "$2" ] && printf '%s\n' "$2" | sed 's/^/    /' | head -n 20
+    failed=$((failed + 1))
+}
 
 # fails NAME LANG FLAGS REGEX < program: the build fails, and its output
 # matches REGEX (grep -E).
 fails() {
     n=$((n + 1))
+    [ -n "$4" ] || { fail "$1: no message to expect"; return; }
     if out=$(build "$2" "$3"); then
         fail "$1 ($2 $3): compiled" "$out"
     elif printf '%s\n' "$out" | grep -Eq -- "$4"; then
@@ -56,22 +61,27 @@ builds() {
 
 # ---- A. degenerate types and configurations ------------------------------
 
+# What the message for each field says (grep -E).
+vb='version_bits must be 0 \(default\) or 2\.\.63'
+bi='block_items must be at most 65536'
+ci='chunk_items must be at most 1048576'
+
 # C cannot assert on a config; the compiler folds it at -O1 and above.
 for opt in -O1 -O2 -Os; do
-    fails version_bits_1_is_an_error c $opt 'version_bits must be 0 \(default\) or 2\.\.63' <<'EOF'
+    fails version_bits_1_is_an_error c $opt "$vb" <<'EOF'
 RPOOL_DEFINE_STATIC_EX(items, item, .version_bits = 1);
 EOF
-    fails version_bits_64_is_an_error c $opt 'version_bits must be 0 \(default\) or 2\.\.63' <<'EOF'
+    fails version_bits_64_is_an_error c $opt "$vb" <<'EOF'
 RPOOL_DEFINE_STATIC_EX(items, item, .version_bits = 64);
 EOF
-    fails block_items_65537_is_an_error c $opt 'block_items must be at most 65536' <<'EOF'
+    fails block_items_65537_is_an_error c $opt "$bi" <<'EOF'
 RPOOL_DEFINE_STATIC_EX(items, item, .block_items = 65537);
 EOF
-    fails chunk_items_past_2_20_is_an_error c $opt 'chunk_items must be at most 1048576' <<'EOF'
+    fails chunk_items_past_2_20_is_an_error c $opt "$ci" <<'EOF'
 RPOOL_DEFINE_STATIC_EX(items, item, .chunk_items = (1 << 20) + 1);
 EOF
 done
-fails a_bad_declare_fails_in_the_unit_that_defines_it c -O2 'version_bits must be' <<'EOF'
+fails a_bad_declare_fails_in_the_unit_that_defines_it c -O2 "$vb" <<'EOF'
 RPOOL_DECLARE_EX(items, item, .block_items = 16, .version_bits = 70);
 RPOOL_DEFINE(items, item);
 EOF
@@ -90,16 +100,16 @@ done
 for std in c++17 c++20; do
     # C++17 fields go positionally: block_bytes, block_items, chunk_items,
     # max_items, version_bits, init.
-    fails version_bits_64_is_an_error "$std" -O0 'version_bits must be 0 \(default\) or 2\.\.63' <<'EOF'
+    fails version_bits_64_is_an_error "$std" -O0 "$vb" <<'EOF'
 RPOOL_DEFINE_STATIC_EX(items, item, 0, 0, 0, 0, 64);
 EOF
-    fails version_bits_1_in_a_declare_is_an_error "$std" -O0 'version_bits must be 0 \(default\)' <<'EOF'
+    fails version_bits_1_in_a_declare_is_an_error "$std" -O0 "$vb" <<'EOF'
 RPOOL_DECLARE_EX(items, item, 0, 0, 0, 0, 1);
 EOF
-    fails block_items_65537_is_an_error "$std" -O0 'block_items must be at most 65536' <<'EOF'
+    fails block_items_65537_is_an_error "$std" -O0 "$bi" <<'EOF'
 RPOOL_DEFINE_STATIC_EX(items, item, 0, 65537);
 EOF
-    fails chunk_items_past_2_20_is_an_error "$std" -O0 'chunk_items must be at most 1048576' <<'EOF'
+    fails chunk_items_past_2_20_is_an_error "$std" -O0 "$ci" <<'EOF'
 RPOOL_DEFINE_STATIC_EX(items, item, 0, 0, (1 << 20) + 1);
 EOF
     builds limits_themselves_are_accepted "$std" -O0 <<'EOF'
@@ -112,7 +122,7 @@ struct nothing { char none[0]; };
 RPOOL_DEFINE_STATIC(nothings, nothing);
 EOF
 done
-fails designated_version_bits_64_is_an_error c++20 -O0 'version_bits must be 0 \(default\)' <<'EOF'
+fails designated_version_bits_64_is_an_error c++20 -O0 "$vb" <<'EOF'
 RPOOL_DEFINE_STATIC_EX(items, item, .block_items = 16, .version_bits = 64);
 EOF
 
@@ -127,12 +137,13 @@ typedef struct nothing { char none[0]; } nothing;
 RPOOL_DECLARE(nothings, nothing);
 EOF
 
-fails version_bits_knob_64_is_an_error c -DRPOOL_VERSION_BITS=64 'RPOOL_VERSION_BITS must be 2\.\.63' <<'EOF'
-EOF
-fails version_bits_knob_1_is_an_error c++17 -DRPOOL_VERSION_BITS=1 'RPOOL_VERSION_BITS must be 2\.\.63' <<'EOF'
-EOF
-fails block_items_knob_65537_is_an_error c -DRPOOL_BLOCK_ITEMS=65537 'RPOOL_BLOCK_ITEMS must be at most 65536' <<'EOF'
-EOF
+# The knobs: an #error wherever rpool.h is included.
+fails version_bits_knob_64_is_an_error c -DRPOOL_VERSION_BITS=64 \
+    'RPOOL_VERSION_BITS must be 2\.\.63' </dev/null
+fails version_bits_knob_1_is_an_error c++17 -DRPOOL_VERSION_BITS=1 \
+    'RPOOL_VERSION_BITS must be 2\.\.63' </dev/null
+fails block_items_knob_65537_is_an_error c -DRPOOL_BLOCK_ITEMS=65537 \
+    'RPOOL_BLOCK_ITEMS must be at most 65536' </dev/null
 
 # ---- B, F. handles --------------------------------------------------------
 
