@@ -20,7 +20,7 @@
  *     #include "rpool.h"
  *
  *     typedef struct { float x, y; int hp; } monster;
- *     RPOOL_DEFINE_STATIC(monsters, monster)
+ *     RPOOL_DEFINE_STATIC(monsters, monster);
  *
  *     int main(void)
  *     {
@@ -55,13 +55,24 @@
  *   RPOOL_DECLARE_POOL[_EX](NAME, T, ...)      the forms above without
  *   RPOOL_DEFINE_STATIC_POOL[_EX](NAME, T, ...) the handle type:
  *
- *       RPOOL_HANDLE(units)
+ *       RPOOL_HANDLE(units);
  *       typedef struct unit { units_handle target; int hp; } unit;
- *       RPOOL_DEFINE_STATIC_POOL(units, unit)
+ *       RPOOL_DEFINE_STATIC_POOL(units, unit);
+ *
+ * Each macro is written like a declaration, with a semicolon after it,
+ * and the semicolon is required: the macro ends in a declaration that only
+ * the semicolon completes. So `RPOOL_DEFINE(x, T);` is clean under
+ * -Wpedantic, and without the semicolon the build fails.
  *
  * A pool is a singleton with a constant initializer: nothing to call
  * before first use, no init race. Every translation unit that includes the
- * DECLARE sees the same pool and the same thread-local caches.
+ * DECLARE sees the same pool and the same thread-local caches. The T of
+ * RPOOL_DEFINE must be the DECLARE's (the same type, maybe by another
+ * name), or the build fails ("RPOOL_DEFINE must name the same T as
+ * RPOOL_DECLARE"); its configuration is always the DECLARE's. T must have
+ * a size: a struct holding only a zero-length array (GNU), or in C a GNU
+ * empty struct, fails the build ("sizeof(T) is 0"; in C++ an empty struct
+ * has size 1 and works).
  *
  * ======================================================================
  * API (generated per NAME; T is the object type)
@@ -77,7 +88,9 @@
  *       ENOMEM (allocation failed), EAGAIN (first use of rpool by a process
  *       that has no pthread key left), ECANCELED (the config's init
  *       refused a new slot; the slot is kept for the next try), EDEADLK
- *       (called from the pool's own init while a new slot must be carved).
+ *       (called from the pool's own init while a new slot must be carved),
+ *       EINVAL (every time: the configuration is forbidden and the build,
+ *       at -O0, could not tell; see Configuration).
  *       Thread-safe; no lock and no atomic read-modify-write while the
  *       thread's cache has ids.
  *
@@ -99,6 +112,11 @@
  *       Never reads outside the pool's memory, whatever h holds. A snapshot:
  *       if another thread may release h meanwhile, synchronise with it.
  *
+ *   int NAME_is_null(NAME_handle h);     1 if h is the null handle (0)
+ *   int NAME_equal(NAME_handle a, NAME_handle b);
+ *       1 if a and b hold the same value: the same slot at the same version.
+ *       Both only compare values and never look at the pool: a stale handle
+ *       is not null, and equals its copies.
  *   uint64_t NAME_id(NAME_handle h);     the dense slot index in h
  *   T *NAME_address(uint64_t id);        the slot, no version check; NULL if
  *                                        the id was never carved since the
@@ -129,6 +147,16 @@
  *       shared library that defines pools destroys each of them (and lets
  *       its threads stop using them) before it is dlclose'd.
  *
+ * Results that must be used are marked warn_unused_result, so that with
+ * -Werror dropping one is a build error (GCC does not take a (void) cast as
+ * a use). The rule: a result is marked when dropping it is always a bug.
+ * That is every call that takes something, where NULL or 0 is the only
+ * sign that nothing was taken (acquire, acquire_n), and every call that
+ * only computes its result (lookup, id, address, is_null, equal). The
+ * others may be dropped: a failed release (release, release_owned,
+ * release_n) changes nothing and only says that the handle was dead
+ * already, which a caller that just wants it gone may not care about.
+ *
  * ======================================================================
  * Configuration (rpool_config; 0 or absent = default)
  * ======================================================================
@@ -138,6 +166,7 @@
  *                 A block holds the largest power of two of objects that
  *                 fits both (at least 1).
  *   chunk_items   free ids moved between threads at a time  (objects/block)
+ *                 at most 1048576
  *   max_items     slots that may ever be carved             (id space)
  *   version_bits  high handle bits given to the version, 2..63  (32)
  *   init          int (*)(void *obj), run once per slot on its first
@@ -148,12 +177,34 @@
  *                 out twice); it must not call NAME_thread_flush or
  *                 NAME_destroy of its own pool.
  *
+ * A value outside these ranges fails the build with a message that names
+ * the field, e.g. "rpool: version_bits must be 0 (default) or 2..63":
+ *
+ *   C++  a static_assert in every unit that sees the DECLARE (or the
+ *        DEFINE_STATIC), at any -O level. So the values must be constant
+ *        expressions in C++ too.
+ *   C    C cannot assert on a struct value, so the check is a call to an
+ *        undefined function carrying the error attribute, which the
+ *        compiler keeps only for a bad value, and only once it has folded
+ *        the config: at every -O level but -O0 (-Og, -Os, -O1, -O2, -O3),
+ *        with GCC and Clang. The unit holding the RPOOL_DEFINE (or the
+ *        DEFINE_STATIC) then fails at that line: "call to
+ *        'rpool_impl_bad_version_bits' declared with attribute error:
+ *        rpool: version_bits must be ...". Units that only include the
+ *        DECLARE are not checked.
+ *        At -O0 the build succeeds and the pool refuses at run time: every
+ *        acquire and acquire_n fails with errno EINVAL, so nothing is ever
+ *        carved (release gets -EINVAL, lookup NULL), with or without
+ *        NDEBUG.
+ *
  * Compile-time knobs (define before including; same in every unit):
  *
  *   RPOOL_ASSERT(x)        checks of misuse                 (assert(x))
  *   RPOOL_CALLOC(n, size)  every allocation the pool makes  (calloc)
  *   RPOOL_FREE(p)          its counterpart                  (free)
- *   RPOOL_BLOCK_BYTES, RPOOL_BLOCK_ITEMS, RPOOL_VERSION_BITS: defaults
+ *   RPOOL_BLOCK_BYTES, RPOOL_BLOCK_ITEMS, RPOOL_VERSION_BITS: defaults;
+ *                          RPOOL_BLOCK_ITEMS above 65536 or
+ *                          RPOOL_VERSION_BITS outside 2..63 is an #error
  *   RPOOL_DEBUG            1: debug aids, below             (0: none, no cost)
  *
  * With RPOOL_DEBUG 1, a released object is filled with 0xDB bytes (unless
@@ -181,13 +232,42 @@
  * out again, so no handle value is ever issued twice, across destroys too.
  * Ids are dense: id = block * objects_per_block + offset, below 2^32.
  *
+ * NAME_handle is a struct of one field, uint64_t value, so that each pool's
+ * handles are a type of their own: giving one pool's handle to another pool
+ * does not compile. The value is the whole handle: it is the integer to
+ * keep where a handle must be an integer (epoll_event.data.u64, a file, a
+ * hash key), and put back into a handle it is the same handle again:
+ *
+ *     uint64_t stored = h.value;
+ *     units_handle back = { stored };      // C and C++
+ *     back = (units_handle){ stored };     // C, a compound literal
+ *     back = units_handle{ stored };       // C++
+ *
+ * The null handle is the value 0, which is never issued: lookup gives NULL
+ * for it and release -EINVAL. RPOOL_NULL_HANDLE spells it as an initializer
+ * of any pool's handle, in C and C++, at file scope and inside a struct's
+ * initializer too (units_handle target = RPOOL_NULL_HANDLE;); zero-filled
+ * memory (static storage, calloc, memset) holds null handles. C++ may
+ * assign it (h = RPOOL_NULL_HANDLE;); C clears a handle with h.value = 0.
+ * NAME_is_null(h) tests for it and NAME_equal(a, b) compares two handles;
+ * they are per pool, like every generated function, so that comparing the
+ * handles of two pools does not compile either.
+ *
+ * Handles carry no pool, only an id and a version. A value of another pool
+ * (put back into this pool's handle type through .value) is checked like
+ * any forged value, as a handle of this pool: refused (-EINVAL or -ESTALE,
+ * lookup NULL) unless this pool's slot of that id is live at that very
+ * version, and then it names that object, which release then releases.
+ * Keep each value with its pool.
+ *
  * ======================================================================
  * Guarantees, and what is undefined
  * ======================================================================
  *
  *   - Bad handles (stale, double-released, forged) get an error, never a
- *     crash or a write to another object. Exhaustion and allocation failure
- *     get NULL/errno and leave the pool consistent.
+ *     crash or a write to another object. (A forged value that equals a
+ *     live handle of the pool is that handle.) Exhaustion and allocation
+ *     failure get NULL/errno and leave the pool consistent.
  *   - A thread that exits strands nothing: its cached ids and the uncarved
  *     tail of its block go back to the pool. One pthread key serves every
  *     pool (no limit on pool types). Once rpool's key destructor has run
@@ -207,10 +287,12 @@
  *     to an idle thread but not carved are taken by a thread that needs them.
  *   - live + cached + global_free + retired == carved when quiescent.
  *   - Objects are aligned to alignof(T).
+ *   - Degenerate types and configurations fail the build (sizeof(T) 0,
+ *     a field out of range: see Configuration for C at -O0).
  *   Undefined: using a raw pointer after its release; two concurrent
  *   release_owned of one handle; NAME_destroy while another thread is in
- *   the pool; handles of one pool given to another pool of the same type
- *   (they are checked as forged, so that is merely refused, but pointless).
+ *   the pool. Not refused: the value of another pool's handle, which this
+ *   pool checks as its own (see Handles).
  *
  * Requires GCC or Clang (C11 or C++17) and POSIX threads.
  */
@@ -248,6 +330,12 @@
 #ifndef RPOOL_DEBUG
 #define RPOOL_DEBUG 0
 #endif
+#if RPOOL_VERSION_BITS < 2 || RPOOL_VERSION_BITS > 63
+#error "rpool: RPOOL_VERSION_BITS must be 2..63"
+#endif
+#if RPOOL_BLOCK_ITEMS > 65536
+#error "rpool: RPOOL_BLOCK_ITEMS must be at most 65536"
+#endif
 
 #include <stddef.h>
 #include <stdint.h>
@@ -256,10 +344,10 @@
 
 typedef struct rpool_config {
     size_t block_bytes;    /* max bytes of objects per block, default 65536 */
-    size_t block_items;    /* max objects per block, default 256 */
-    size_t chunk_items;    /* free ids per chunk, default = objects per block */
+    size_t block_items;    /* max objects per block, default 256, at most 65536 */
+    size_t chunk_items;    /* free ids per chunk, default = objects per block, at most 2^20 */
     uint64_t max_items;    /* capacity: slots ever carved; 0 = limited only by id bits */
-    unsigned version_bits; /* bits of the handle given to the version, default 32 */
+    unsigned version_bits; /* bits of the handle given to the version, default 32, 2..63 */
     int (*init)(void *obj); /* called once when a slot is first carved; nonzero = refuse */
 } rpool_config;
 
@@ -274,22 +362,67 @@ typedef struct rpool_stats {
     size_t threads;     /* threads that currently have a local pool */
 } rpool_stats;
 
+/* The null handle, as an initializer of any pool's handle (C and C++). */
+#define RPOOL_NULL_HANDLE { 0 }
+
+/* The values a configuration field accepts (0, the default, always), and
+   what a build that breaks one is told. */
+#define RPOOL_IMPL_VERSION_BITS_OK(v) ((v) == 0 || ((v) >= 2 && (v) <= 63))
+#define RPOOL_IMPL_BLOCK_ITEMS_OK(n) ((n) <= RPOOL_IMPL_MAX_BLOCK_ITEMS)
+#define RPOOL_IMPL_CHUNK_ITEMS_OK(n) ((n) <= RPOOL_IMPL_MAX_CHUNK)
+#define RPOOL_IMPL_MSG_VERSION_BITS "rpool: version_bits must be 0 (default) or 2..63"
+#define RPOOL_IMPL_MSG_BLOCK_ITEMS "rpool: block_items must be at most 65536"
+#define RPOOL_IMPL_MSG_CHUNK_ITEMS "rpool: chunk_items must be at most 1048576"
+#define RPOOL_IMPL_MSG_SIZE "rpool: sizeof(T) is 0: a pool needs a type with a size"
+#define RPOOL_IMPL_MSG_TYPE "rpool: RPOOL_DEFINE must name the same T as RPOOL_DECLARE"
+
 #ifdef __cplusplus
+#include <type_traits>
 #define RPOOL_ALIGNOF(T) alignof(T)
 #define RPOOL_IMPL_ZERO_CONFIG
+#define RPOOL_IMPL_CONFIG_CONST constexpr
+#define RPOOL_IMPL_STATIC_ASSERT(cond, msg) static_assert(cond, msg)
+#define RPOOL_IMPL_SAME_TYPE(A, B) std::is_same<A, B>::value
 #else
 #define RPOOL_ALIGNOF(T) _Alignof(T)
 #define RPOOL_IMPL_ZERO_CONFIG 0
+#define RPOOL_IMPL_CONFIG_CONST const
+#define RPOOL_IMPL_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
+#define RPOOL_IMPL_SAME_TYPE(A, B) __builtin_types_compatible_p(A, B)
 #endif
 
 #include "rpool_impl.h"
 
+/* ---- configuration checks ----------------------------------------------
+ * A pool's configuration is a constant, so a forbidden value is a build
+ * error. C++ asserts it (RPOOL_IMPL_CHECKS below). C cannot: a struct built
+ * from designated initializers is never an integer constant expression. So
+ * each RPOOL_DEFINE in C emits NAME_impl_check_config, which calls, for
+ * each forbidden field, one of the functions below: they are never defined
+ * and carry the error attribute, so a call that survives is an error naming
+ * the field, reported at the line of the RPOOL_DEFINE. A call survives
+ * exactly when the compiler has folded the config, which GCC and Clang do
+ * at every -O level but -O0; at -O0 the pool refuses at run time instead
+ * (acquire fails with EINVAL, see rpool_impl_check_config). */
+#ifndef __cplusplus
+#define RPOOL_IMPL_KEEP __attribute__((used)) /* emitted even when nothing calls it */
+void rpool_impl_bad_version_bits(void) __attribute__((error(RPOOL_IMPL_MSG_VERSION_BITS)));
+void rpool_impl_bad_block_items(void) __attribute__((error(RPOOL_IMPL_MSG_BLOCK_ITEMS)));
+void rpool_impl_bad_chunk_items(void) __attribute__((error(RPOOL_IMPL_MSG_CHUNK_ITEMS)));
+/* A macro, not a function, so that the call is located at the caller's
+   line: Clang names no inlining chain in this diagnostic. */
+#define RPOOL_IMPL_CHECK_CONSTANT(value, ok, bad) \
+    (__builtin_constant_p(value) && !ok(value) ? bad() : (void)0)
+#endif
+
 /* ---- per-type macros ---------------------------------------------------
- * Layers: TYPES (handle, config), EXTERNS (the storage RPOOL_DEFINE owns),
- * STORAGE (that storage), PROTOS (out-of-line functions), INLINE (fast
- * paths), BODIES (out-of-line functions). Every generated function is one
- * call into the engine with the pool, the thread-local pointer, sizeof(T),
- * alignof(T) and the config.
+ * Layers: TYPES (T's name, config), EXTERNS (the storage RPOOL_DEFINE
+ * owns), STORAGE (that storage), PROTOS (out-of-line functions), INLINE
+ * (fast paths and handle comparisons), BODIES (out-of-line functions, and
+ * in C the config check), CHECKS (static assertions, last: the caller's
+ * semicolon ends them). Every generated function is one call into the
+ * engine with the pool, the thread-local pointer, sizeof(T), alignof(T)
+ * and the config, or a one-line comparison of handle values.
  */
 
 #define RPOOL_IMPL_ARGS(NAME, T) \
@@ -310,8 +443,35 @@ typedef struct rpool_stats {
 #define RPOOL_IMPL_TYPES(NAME, T, ...)                                                        \
     typedef T NAME##_impl_type;                                                               \
     RPOOL_IMPL_SOME_FIELDS_BEGIN                                                              \
-    static const rpool_config NAME##_config RPOOL_IMPL_UNUSED = { __VA_ARGS__ };              \
+    static RPOOL_IMPL_CONFIG_CONST rpool_config NAME##_config RPOOL_IMPL_UNUSED = { __VA_ARGS__ }; \
     RPOOL_IMPL_SOME_FIELDS_END
+
+/* Closes the DECLARE: what can be asserted of T and (in C++) the config. It
+   is a declaration without its semicolon, so that the caller's semicolon
+   ends it; every public macro ends this way. */
+#ifdef __cplusplus
+#define RPOOL_IMPL_CHECKS(NAME)                                                               \
+    static_assert(RPOOL_IMPL_VERSION_BITS_OK(NAME##_config.version_bits),                     \
+                  RPOOL_IMPL_MSG_VERSION_BITS);                                               \
+    static_assert(RPOOL_IMPL_BLOCK_ITEMS_OK(NAME##_config.block_items),                       \
+                  RPOOL_IMPL_MSG_BLOCK_ITEMS);                                                \
+    static_assert(RPOOL_IMPL_CHUNK_ITEMS_OK(NAME##_config.chunk_items),                       \
+                  RPOOL_IMPL_MSG_CHUNK_ITEMS);                                                \
+    static_assert(sizeof(NAME##_impl_type) > 0, RPOOL_IMPL_MSG_SIZE)
+#define RPOOL_IMPL_CHECK_BODY(NAME)
+#else
+#define RPOOL_IMPL_CHECKS(NAME) _Static_assert(sizeof(NAME##_impl_type) > 0, RPOOL_IMPL_MSG_SIZE)
+#define RPOOL_IMPL_CHECK_BODY(NAME)                                                           \
+    static RPOOL_IMPL_KEEP void NAME##_impl_check_config(void)                                \
+    {                                                                                         \
+        RPOOL_IMPL_CHECK_CONSTANT(NAME##_config.version_bits, RPOOL_IMPL_VERSION_BITS_OK,     \
+                                  rpool_impl_bad_version_bits);                               \
+        RPOOL_IMPL_CHECK_CONSTANT(NAME##_config.block_items, RPOOL_IMPL_BLOCK_ITEMS_OK,       \
+                                  rpool_impl_bad_block_items);                                \
+        RPOOL_IMPL_CHECK_CONSTANT(NAME##_config.chunk_items, RPOOL_IMPL_CHUNK_ITEMS_OK,       \
+                                  rpool_impl_bad_chunk_items);                                \
+    }
+#endif
 
 #define RPOOL_IMPL_EXTERNS(NAME)                                                              \
     RPOOL_IMPL_EXTERN rpool_impl_pool NAME##_impl_pool;                                       \
@@ -327,7 +487,7 @@ typedef struct rpool_stats {
 #define RPOOL_IMPL_PROTOS(NAME, T, SCOPE)                                                     \
     SCOPE void *NAME##_impl_acquire_slow(uint64_t *h);                                        \
     SCOPE int NAME##_impl_release_slow(uint64_t h, int owned);                                \
-    SCOPE size_t NAME##_acquire_n(NAME##_handle *hs, T **objs, size_t n);                     \
+    SCOPE RPOOL_IMPL_MUST_USE size_t NAME##_acquire_n(NAME##_handle *hs, T **objs, size_t n); \
     SCOPE size_t NAME##_release_n(const NAME##_handle *hs, size_t n);                         \
     SCOPE void NAME##_stats(rpool_stats *out);                                                \
     SCOPE void NAME##_for_each(void (*fn)(T *obj, NAME##_handle h, void *arg), void *arg);    \
@@ -350,22 +510,32 @@ typedef struct rpool_stats {
         return rpool_impl_release(RPOOL_IMPL_ARGS(NAME, T), h.value, 1,                       \
                                   NAME##_impl_release_slow);                                  \
     }                                                                                         \
-    RPOOL_IMPL_UNUSED RPOOL_IMPL_FAST T *NAME##_lookup(NAME##_handle h)                         \
+    RPOOL_IMPL_MUST_USE RPOOL_IMPL_UNUSED RPOOL_IMPL_FAST T *NAME##_lookup(NAME##_handle h)     \
     {                                                                                         \
         return RPOOL_IMPL_CAST(T *, rpool_impl_lookup(&NAME##_impl_pool,                      \
                                                       RPOOL_IMPL_SHAPE(NAME, T), h.value));   \
     }                                                                                         \
-    RPOOL_IMPL_UNUSED RPOOL_IMPL_FAST uint64_t NAME##_id(NAME##_handle h)                       \
+    RPOOL_IMPL_MUST_USE RPOOL_IMPL_UNUSED RPOOL_IMPL_FAST uint64_t NAME##_id(NAME##_handle h)   \
     {                                                                                         \
         return rpool_impl_id(RPOOL_IMPL_SHAPE(NAME, T), h.value);                             \
     }                                                                                         \
-    RPOOL_IMPL_UNUSED RPOOL_IMPL_FAST T *NAME##_address(uint64_t id)                            \
+    RPOOL_IMPL_MUST_USE RPOOL_IMPL_UNUSED RPOOL_IMPL_FAST T *NAME##_address(uint64_t id)        \
     {                                                                                         \
         return RPOOL_IMPL_CAST(T *, rpool_impl_address(&NAME##_impl_pool,                     \
                                                        RPOOL_IMPL_SHAPE(NAME, T), id));       \
+    }                                                                                         \
+    RPOOL_IMPL_MUST_USE RPOOL_IMPL_UNUSED RPOOL_IMPL_FAST int NAME##_is_null(NAME##_handle h)   \
+    {                                                                                         \
+        return h.value == 0;                                                                  \
+    }                                                                                         \
+    RPOOL_IMPL_MUST_USE RPOOL_IMPL_UNUSED RPOOL_IMPL_FAST int NAME##_equal(NAME##_handle a,     \
+                                                                       NAME##_handle b)       \
+    {                                                                                         \
+        return a.value == b.value;                                                            \
     }
 
 #define RPOOL_IMPL_BODIES(NAME, T, SCOPE)                                                     \
+    RPOOL_IMPL_CHECK_BODY(NAME)                                                               \
     SCOPE void *NAME##_impl_acquire_slow(uint64_t *h)                                         \
     {                                                                                         \
         return rpool_impl_acquire_slow(RPOOL_IMPL_ARGS(NAME, T), h);                          \
@@ -427,11 +597,13 @@ typedef struct rpool_stats {
 /* ---- the public macros --------------------------------------------------- */
 
 /* The handle type alone: lets T hold handles of its own pool. Follow it with
-   the _POOL forms below, which are the other macros minus the handle. */
-#define RPOOL_HANDLE(NAME) typedef struct NAME##_handle { uint64_t value; } NAME##_handle;
+   the _POOL forms below, which are the other macros minus the handle. Each
+   public macro ends in a declaration that the caller's semicolon ends. */
+#define RPOOL_HANDLE(NAME) typedef struct NAME##_handle { uint64_t value; } NAME##_handle
 
-#define RPOOL_DECLARE(NAME, T) RPOOL_HANDLE(NAME) RPOOL_DECLARE_POOL(NAME, T)
-#define RPOOL_DECLARE_EX(NAME, T, ...) RPOOL_HANDLE(NAME) RPOOL_DECLARE_POOL_EX(NAME, T, __VA_ARGS__)
+#define RPOOL_DECLARE(NAME, T) RPOOL_HANDLE(NAME); RPOOL_DECLARE_POOL(NAME, T)
+#define RPOOL_DECLARE_EX(NAME, T, ...)                                                        \
+    RPOOL_HANDLE(NAME); RPOOL_DECLARE_POOL_EX(NAME, T, __VA_ARGS__)
 #define RPOOL_DECLARE_POOL(NAME, T) RPOOL_IMPL_DECLARE(NAME, T, RPOOL_IMPL_ZERO_CONFIG)
 #define RPOOL_DECLARE_POOL_EX(NAME, T, ...) RPOOL_IMPL_DECLARE(NAME, T, __VA_ARGS__)
 
@@ -439,15 +611,17 @@ typedef struct rpool_stats {
     RPOOL_IMPL_TYPES(NAME, T, __VA_ARGS__)                                                    \
     RPOOL_IMPL_EXTERNS(NAME)                                                                  \
     RPOOL_IMPL_PROTOS(NAME, NAME##_impl_type, RPOOL_IMPL_EXTERN)                              \
-    RPOOL_IMPL_INLINE(NAME, NAME##_impl_type)
+    RPOOL_IMPL_INLINE(NAME, NAME##_impl_type)                                                 \
+    RPOOL_IMPL_CHECKS(NAME)
 
 #define RPOOL_DEFINE(NAME, T)                                                                 \
     RPOOL_IMPL_STORAGE(NAME, )                                                                \
-    RPOOL_IMPL_BODIES(NAME, NAME##_impl_type, )
+    RPOOL_IMPL_BODIES(NAME, NAME##_impl_type, )                                               \
+    RPOOL_IMPL_STATIC_ASSERT(RPOOL_IMPL_SAME_TYPE(T, NAME##_impl_type), RPOOL_IMPL_MSG_TYPE)
 
-#define RPOOL_DEFINE_STATIC(NAME, T) RPOOL_HANDLE(NAME) RPOOL_DEFINE_STATIC_POOL(NAME, T)
+#define RPOOL_DEFINE_STATIC(NAME, T) RPOOL_HANDLE(NAME); RPOOL_DEFINE_STATIC_POOL(NAME, T)
 #define RPOOL_DEFINE_STATIC_EX(NAME, T, ...)                                                  \
-    RPOOL_HANDLE(NAME) RPOOL_DEFINE_STATIC_POOL_EX(NAME, T, __VA_ARGS__)
+    RPOOL_HANDLE(NAME); RPOOL_DEFINE_STATIC_POOL_EX(NAME, T, __VA_ARGS__)
 #define RPOOL_DEFINE_STATIC_POOL(NAME, T) RPOOL_IMPL_DEFINE_STATIC(NAME, T, RPOOL_IMPL_ZERO_CONFIG)
 #define RPOOL_DEFINE_STATIC_POOL_EX(NAME, T, ...) RPOOL_IMPL_DEFINE_STATIC(NAME, T, __VA_ARGS__)
 
@@ -456,6 +630,7 @@ typedef struct rpool_stats {
     RPOOL_IMPL_STORAGE(NAME, static)                                                          \
     RPOOL_IMPL_PROTOS(NAME, NAME##_impl_type, static RPOOL_IMPL_UNUSED)                       \
     RPOOL_IMPL_INLINE(NAME, NAME##_impl_type)                                                 \
-    RPOOL_IMPL_BODIES(NAME, NAME##_impl_type, static RPOOL_IMPL_UNUSED)
+    RPOOL_IMPL_BODIES(NAME, NAME##_impl_type, static RPOOL_IMPL_UNUSED)                       \
+    RPOOL_IMPL_CHECKS(NAME)
 
 #endif /* RPOOL_H_INCLUDED */

@@ -110,6 +110,7 @@ static inline void rpool_impl_asan_granules(char *p, size_t n, int poison)
 #define RPOOL_IMPL_MAX_SLOTS 0xffffffffull
 #define RPOOL_IMPL_MAX_BLOCKS (1ull << 24)
 #define RPOOL_IMPL_MAX_BLOCK_ITEMS 65536u
+#define RPOOL_IMPL_MAX_CHUNK (1u << 20) /* ids per chunk */
 
 /* Lives in front of a block's version words. `next_tail` links blocks whose
    uncarved tail an exiting thread handed back; `next_stranded` links blocks
@@ -173,7 +174,7 @@ RPOOL_IMPL_FAST rpool_impl_layout rpool_impl_layout_of(size_t size, size_t align
     L.nitems = 1u << L.bshift;
 
     vbits = cfg->version_bits ? cfg->version_bits : RPOOL_VERSION_BITS;
-    vbits = vbits < 2 ? 2 : vbits > 63 ? 63 : vbits; /* RPOOL_ASSERTed in the slow path */
+    vbits = vbits < 2 ? 2 : vbits > 63 ? 63 : vbits; /* out of range: refused, see rpool_impl_check_config */
     L.idbits = RPOOL_IMPL_CAST(unsigned, 64 - vbits);
     L.wide = vbits > 32;
     L.vmask = (1ull << vbits) - 1;
@@ -183,7 +184,7 @@ RPOOL_IMPL_FAST rpool_impl_layout rpool_impl_layout_of(size_t size, size_t align
     L.block_alloc = L.hdrbytes + L.vbytes + (L.align - 8) + L.nitems * size;
 
     L.chunk = RPOOL_IMPL_CAST(uint32_t,
-        rpool_impl_min(cfg->chunk_items ? cfg->chunk_items : L.nitems, 1u << 20));
+        rpool_impl_min(cfg->chunk_items ? cfg->chunk_items : L.nitems, RPOOL_IMPL_MAX_CHUNK));
 
     L.cap = rpool_impl_min(RPOOL_IMPL_MAX_SLOTS, RPOOL_IMPL_MAX_BLOCKS << L.bshift);
     if (L.idbits < 32)
@@ -1112,11 +1113,14 @@ static inline void rpool_impl_strand(rpool_impl_pool *pool, const rpool_impl_lay
     rpool_impl_unlock(&pool->lock);
 }
 
-static inline void rpool_impl_check_config(const rpool_config *cfg)
+/* Whether every field holds a value rpool.h allows. A build that folds the
+   config never gets here with a bad one (rpool.h makes it an error); one
+   that does not (-O0) gets a pool whose every acquire fails with EINVAL. */
+static inline int rpool_impl_check_config(const rpool_config *cfg)
 {
-    RPOOL_ASSERT(cfg->version_bits == 0 || (cfg->version_bits >= 2 && cfg->version_bits <= 63));
-    RPOOL_ASSERT(cfg->block_items <= RPOOL_IMPL_MAX_BLOCK_ITEMS);
-    (void)cfg;
+    return RPOOL_IMPL_VERSION_BITS_OK(cfg->version_bits) &&
+           RPOOL_IMPL_BLOCK_ITEMS_OK(cfg->block_items) &&
+           RPOOL_IMPL_CHUNK_ITEMS_OK(cfg->chunk_items);
 }
 
 /* ---- acquire and release ----------------------------------------------- */
@@ -1189,7 +1193,10 @@ static inline void *rpool_impl_acquire_slow(rpool_impl_pool *pool, rpool_impl_lo
     uint32_t id = 0;
     int r;
 
-    rpool_impl_check_config(cfg);
+    if (!rpool_impl_check_config(cfg)) {
+        errno = EINVAL;
+        return 0;
+    }
     lp = rpool_impl_local_get(pool, tls, &L);
     if (!lp)
         return 0;

@@ -51,7 +51,7 @@ typedef struct bench_obj {
 
 #include "rpool.h"
 
-RPOOL_DEFINE_STATIC(objs, bench_obj)
+RPOOL_DEFINE_STATIC(objs, bench_obj);
 
 #define SYS_THREADS 2
 #define SYS_CHECKED 1

@@ -62,7 +62,7 @@ typedef struct conn {
     size_t pending, sent;        /* echo bytes in buf, and how many went out */
     char buf[BUF_BYTES];
 } conn;
-RPOOL_DEFINE_STATIC_EX(conns, conn, .max_items = MAX_CONNS)
+RPOOL_DEFINE_STATIC_EX(conns, conn, .max_items = MAX_CONNS);
 
 /* epoll_data for the listening socket: 0 is never a connection's handle. */
 #define LISTENER 0

@@ -61,7 +61,7 @@ static const float UNIT_SPEED = 10.0f / FPS, MISSILE_SPEED = 45.0f / FPS;
 static const float RANGE = 25.0f, HIT_RADIUS = 1.0f;
 static const float FORMATION = 3.0f; /* a follower spawns this close to its leader's lane */
 
-RPOOL_HANDLE(units)
+RPOOL_HANDLE(units);
 typedef struct unit {
     float x, y, vx, vy;
     int hp;
@@ -71,7 +71,7 @@ typedef struct unit {
     units_handle target; /* an enemy; 0 while it has none */
     units_handle owner;  /* its squad leader; 0 for a leader and once the leader died */
 } unit;
-RPOOL_DEFINE_STATIC_POOL(units, unit)
+RPOOL_DEFINE_STATIC_POOL(units, unit);
 
 typedef struct missile {
     float x, y, vx, vy;
@@ -80,7 +80,7 @@ typedef struct missile {
     units_handle owner;  /* may die before impact: then nobody gets the kill */
     units_handle target; /* may die before impact: then 0, and it flies blind */
 } missile;
-RPOOL_DEFINE_STATIC(missiles, missile)
+RPOOL_DEFINE_STATIC(missiles, missile);
 
 /* What the simulation believes, checked against the pools' own stats. */
 typedef struct counts {

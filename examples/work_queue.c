@@ -35,7 +35,7 @@ typedef struct job {
     uint32_t payload[PAYLOAD_WORDS];
     uint32_t checksum; /* the producer's, recomputed by the consumer */
 } job;
-RPOOL_DEFINE_STATIC(jobs, job)
+RPOOL_DEFINE_STATIC(jobs, job);
 
 /* A bounded FIFO of handles. Its mutex also hands the job's contents from
    producer to consumer: the pool synchronises its own bookkeeping, not the

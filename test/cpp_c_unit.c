@@ -2,7 +2,7 @@
    pool that the C++ unit owns. */
 #include "cpp_c_unit.h"
 
-RPOOL_DEFINE(ctokens, token)
+RPOOL_DEFINE(ctokens, token);
 
 ctokens_handle c_acquire_ctoken(int owner)
 {

@@ -12,8 +12,8 @@ typedef struct token {
 /* Positional configuration: C++17 has no designated initializers, and the
    DECLARE must read the same in every unit. Fields in declaration order:
    block_bytes, block_items, chunk_items, max_items. */
-RPOOL_DECLARE_EX(ctokens, token, 0, 8, 0, 64) /* DEFINEd in cpp_c_unit.c */
-RPOOL_DECLARE(cxxtokens, token)               /* DEFINEd in cpp_test.cpp */
+RPOOL_DECLARE_EX(ctokens, token, 0, 8, 0, 64); /* DEFINEd in cpp_c_unit.c */
+RPOOL_DECLARE(cxxtokens, token);               /* DEFINEd in cpp_test.cpp */
 
 #ifdef __cplusplus
 extern "C" {

@@ -17,21 +17,21 @@ struct alignas(32) particle {
     float vel[3];
     std::uint32_t frame;
 };
-RPOOL_DEFINE_STATIC(particles, particle)
+RPOOL_DEFINE_STATIC(particles, particle);
 
 struct small {
     int value;
 };
 /* C++17: configuration fields go positionally, in declaration order
    (block_bytes, block_items, chunk_items, max_items). */
-RPOOL_DEFINE_STATIC_EX(smalls, small, 0, 4, 0, 8)
+RPOOL_DEFINE_STATIC_EX(smalls, small, 0, 4, 0, 8);
 
 struct job {
     char payload[64];
 };
-RPOOL_DEFINE_STATIC(jobs, job)
+RPOOL_DEFINE_STATIC(jobs, job);
 
-RPOOL_DEFINE(cxxtokens, token)
+RPOOL_DEFINE(cxxtokens, token);
 
 static bool stats_balance(const rpool_stats &s)
 {
@@ -51,6 +51,29 @@ static void acquire_lookup_release_round_trip()
     CHECK(particles_lookup(h) == nullptr);
     CHECK_EQ(particles_release(h), -ESTALE);
     CHECK_EQ(particles_release_owned(h), -ESTALE);
+}
+
+RPOOL_DEFINE_STATIC(notes, small);
+
+struct holder {
+    notes_handle note = RPOOL_NULL_HANDLE; /* a default member initializer */
+};
+
+static void null_handle_equal_and_value_work_in_cpp()
+{
+    holder none;
+    notes_handle h;
+    CHECK(notes_is_null(none.note));
+    CHECK(notes_lookup(none.note) == nullptr);
+    CHECK(notes_acquire(&h) != nullptr);
+    CHECK(!notes_is_null(h));
+    const std::uint64_t stored = h.value;
+    notes_handle back = notes_handle{stored};
+    CHECK(notes_equal(back, h));
+    CHECK(!notes_equal(back, none.note));
+    CHECK_EQ(notes_release(back), 0);
+    back = RPOOL_NULL_HANDLE; /* C++ also assigns it */
+    CHECK(notes_is_null(back));
 }
 
 static void objects_keep_the_alignment_of_t()
@@ -121,7 +144,7 @@ static void positional_config_sets_capacity_and_block_size()
 }
 
 #if __cplusplus >= 202002L
-RPOOL_DEFINE_STATIC_EX(desig, small, .block_items = 2, .max_items = 4)
+RPOOL_DEFINE_STATIC_EX(desig, small, .block_items = 2, .max_items = 4);
 
 static void cpp20_designated_config_takes_effect()
 {
@@ -223,6 +246,7 @@ static void c_unit_config_binds_the_cpp_unit()
 int main()
 {
     RUN(acquire_lookup_release_round_trip);
+    RUN(null_handle_equal_and_value_work_in_cpp);
     RUN(objects_keep_the_alignment_of_t);
     RUN(stats_count_what_is_live);
     RUN(for_each_takes_a_lambda_and_sees_live_objects_only);
@@ -237,6 +261,7 @@ int main()
     particles_destroy();
     smalls_destroy();
     jobs_destroy();
+    notes_destroy();
     cxxtokens_destroy();
     ctokens_destroy();
     return test_summary();

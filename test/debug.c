@@ -56,9 +56,9 @@ static int init_thing(void *obj)
     return 0;
 }
 
-RPOOL_DEFINE_STATIC_EX(dbg, thing, .block_items = 16, .chunk_items = 8)
-RPOOL_DEFINE_STATIC_EX(dbi, thing, .block_items = 16, .init = init_thing)
-RPOOL_DEFINE_STATIC_EX(dbw, thing, .block_items = 64, .chunk_items = 16)
+RPOOL_DEFINE_STATIC_EX(dbg, thing, .block_items = 16, .chunk_items = 8);
+RPOOL_DEFINE_STATIC_EX(dbi, thing, .block_items = 16, .init = init_thing);
+RPOOL_DEFINE_STATIC_EX(dbw, thing, .block_items = 64, .chunk_items = 16);
 
 #ifdef RPOOL_IMPL_ASAN
 

@@ -155,9 +155,9 @@ typedef struct pool {
 
 /* Small blocks and chunks: new blocks and chunks come every few calls. The
    cap keeps the group table apart in size from a group. */
-RPOOL_DEFINE_STATIC_EX(fa, item, .block_items = 16, .chunk_items = 8, .max_items = 1 << 16)
+RPOOL_DEFINE_STATIC_EX(fa, item, .block_items = 16, .chunk_items = 8, .max_items = 1 << 16);
 /* One object per block: the second group (block 4096) is cheap to reach. */
-RPOOL_DEFINE_STATIC_EX(fg, item, .block_items = 1, .chunk_items = 64, .max_items = 8192)
+RPOOL_DEFINE_STATIC_EX(fg, item, .block_items = 1, .chunk_items = 64, .max_items = 8192);
 POOL(fa)
 POOL(fg)
 

@@ -26,15 +26,15 @@ typedef struct item {
 #define MAX_IDS (1u << 20)
 #define THREADS 8
 
-RPOOL_DEFINE_STATIC_EX(sq, item, .block_items = 64, .chunk_items = 32, .max_items = MAX_IDS)
-RPOOL_DEFINE_STATIC_EX(sr, item, .block_items = 16, .chunk_items = 8, .max_items = MAX_IDS)
+RPOOL_DEFINE_STATIC_EX(sq, item, .block_items = 64, .chunk_items = 32, .max_items = MAX_IDS);
+RPOOL_DEFINE_STATIC_EX(sr, item, .block_items = 16, .chunk_items = 8, .max_items = MAX_IDS);
 /* Eight version bits: a slot lives 127 times, then retires, so retirement
    happens under load too (and may use up all MAX_IDS: then churners stop). */
 RPOOL_DEFINE_STATIC_EX(sd, item, .block_items = 16, .chunk_items = 8, .version_bits = 8,
-                       .max_items = MAX_IDS)
-RPOOL_DEFINE_STATIC_EX(sc, item, .block_items = 32, .chunk_items = 16, .max_items = MAX_IDS)
-RPOOL_DEFINE_STATIC_EX(sp, item, .block_items = 16, .chunk_items = 8, .max_items = 100)
-RPOOL_DEFINE_STATIC_EX(sf, item, .block_items = 64, .chunk_items = 128, .max_items = 64)
+                       .max_items = MAX_IDS);
+RPOOL_DEFINE_STATIC_EX(sc, item, .block_items = 32, .chunk_items = 16, .max_items = MAX_IDS);
+RPOOL_DEFINE_STATIC_EX(sp, item, .block_items = 16, .chunk_items = 8, .max_items = 100);
+RPOOL_DEFINE_STATIC_EX(sf, item, .block_items = 64, .chunk_items = 128, .max_items = 64);
 
 /* ---- shared helpers ------------------------------------------------------ */
 

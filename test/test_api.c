@@ -12,16 +12,16 @@ typedef struct rec {
     double b;
 } rec;
 
-RPOOL_DEFINE_STATIC(basic, rec)
-RPOOL_DEFINE_STATIC(dense, rec)
-RPOOL_DEFINE_STATIC(owned, rec)
-RPOOL_DEFINE_STATIC(reuse, rec)
-RPOOL_DEFINE_STATIC(bulk, rec)
-RPOOL_DEFINE_STATIC_EX(tiny, rec, .max_items = 10)
-RPOOL_DEFINE_STATIC(counted, rec)
-RPOOL_DEFINE_STATIC(walked, rec)
-RPOOL_DEFINE_STATIC(flushed, rec)
-RPOOL_DEFINE_STATIC(doomed, rec)
+RPOOL_DEFINE_STATIC(basic, rec);
+RPOOL_DEFINE_STATIC(dense, rec);
+RPOOL_DEFINE_STATIC(owned, rec);
+RPOOL_DEFINE_STATIC(reuse, rec);
+RPOOL_DEFINE_STATIC(bulk, rec);
+RPOOL_DEFINE_STATIC_EX(tiny, rec, .max_items = 10);
+RPOOL_DEFINE_STATIC(counted, rec);
+RPOOL_DEFINE_STATIC(walked, rec);
+RPOOL_DEFINE_STATIC(flushed, rec);
+RPOOL_DEFINE_STATIC(doomed, rec);
 
 #define MANY 1000
 

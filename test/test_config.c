@@ -15,15 +15,15 @@ typedef struct big { unsigned char bytes[2400]; } big;
 typedef struct page_aligned { _Alignas(256) unsigned char bytes[40]; } page_aligned;
 typedef struct counter { int value, inits; } counter;
 
-RPOOL_DEFINE_STATIC_EX(capped, counter, .max_items = 1000)
-RPOOL_DEFINE_STATIC_EX(three, counter, .max_items = 3)
-RPOOL_DEFINE_STATIC_EX(pair, counter, .version_bits = 63)
-RPOOL_DEFINE_STATIC_EX(items16, counter, .block_items = 16)
-RPOOL_DEFINE_STATIC_EX(items100, counter, .block_items = 100)
-RPOOL_DEFINE_STATIC_EX(kib, line, .block_bytes = 1024)
-RPOOL_DEFINE_STATIC_EX(tight, big, .block_bytes = 1000)
-RPOOL_DEFINE_STATIC_EX(chunk8, counter, .chunk_items = 8)
-RPOOL_DEFINE_STATIC(chunkdef, counter)
+RPOOL_DEFINE_STATIC_EX(capped, counter, .max_items = 1000);
+RPOOL_DEFINE_STATIC_EX(three, counter, .max_items = 3);
+RPOOL_DEFINE_STATIC_EX(pair, counter, .version_bits = 63);
+RPOOL_DEFINE_STATIC_EX(items16, counter, .block_items = 16);
+RPOOL_DEFINE_STATIC_EX(items100, counter, .block_items = 100);
+RPOOL_DEFINE_STATIC_EX(kib, line, .block_bytes = 1024);
+RPOOL_DEFINE_STATIC_EX(tight, big, .block_bytes = 1000);
+RPOOL_DEFINE_STATIC_EX(chunk8, counter, .chunk_items = 8);
+RPOOL_DEFINE_STATIC(chunkdef, counter);
 
 static int init_calls, init_refuse, init_refusals;
 
@@ -43,17 +43,17 @@ static int init_obj(void *p)
     return 0;
 }
 
-RPOOL_DEFINE_STATIC_EX(inited, counter, .init = init_obj, .block_items = 16)
-RPOOL_DEFINE_STATIC_EX(refusing, counter, .init = init_obj)
-RPOOL_DEFINE_STATIC_EX(inited_n, counter, .init = init_obj, .max_items = 40)
+RPOOL_DEFINE_STATIC_EX(inited, counter, .init = init_obj, .block_items = 16);
+RPOOL_DEFINE_STATIC_EX(refusing, counter, .init = init_obj);
+RPOOL_DEFINE_STATIC_EX(inited_n, counter, .init = init_obj, .max_items = 40);
 
-RPOOL_DEFINE_STATIC(ones, one)
-RPOOL_DEFINE_STATIC(sixteens, sixteen)
-RPOOL_DEFINE_STATIC(lines, line)
-RPOOL_DEFINE_STATIC(bigs, big)
-RPOOL_DEFINE_STATIC(aligned256, page_aligned)
-RPOOL_DEFINE_STATIC(late, big)
-RPOOL_DEFINE_STATIC(warm, sixteen)
+RPOOL_DEFINE_STATIC(ones, one);
+RPOOL_DEFINE_STATIC(sixteens, sixteen);
+RPOOL_DEFINE_STATIC(lines, line);
+RPOOL_DEFINE_STATIC(bigs, big);
+RPOOL_DEFINE_STATIC(aligned256, page_aligned);
+RPOOL_DEFINE_STATIC(late, big);
+RPOOL_DEFINE_STATIC(warm, sixteen);
 
 /* ---- capacity -------------------------------------------------------------- */
 
@@ -259,7 +259,7 @@ static int init_until(void *p)
     return refuse_after-- <= 0;
 }
 
-RPOOL_DEFINE_STATIC_EX(picky, counter, .init = init_until)
+RPOOL_DEFINE_STATIC_EX(picky, counter, .init = init_until);
 
 static void acquire_n_rolls_back_when_init_refuses_midway(void)
 {

@@ -12,23 +12,26 @@ typedef struct thing {
     uint64_t tag;
 } thing;
 
-RPOOL_DEFINE_STATIC(plain, thing)                                /* 32 version bits */
-RPOOL_DEFINE_STATIC(aba, thing)
-RPOOL_DEFINE_STATIC(uncarved, thing)
-RPOOL_DEFINE_STATIC_EX(wide, thing, .version_bits = 56)          /* 8 id bits */
-RPOOL_DEFINE_STATIC_EX(wide16, thing, .version_bits = 56, .block_items = 16)
-RPOOL_DEFINE_STATIC_EX(narrow, thing, .version_bits = 20)         /* 44 id bits */
-RPOOL_DEFINE_STATIC_EX(wide33, thing, .version_bits = 33)        /* 31 id bits */
-RPOOL_DEFINE_STATIC_EX(wrap1, thing, .version_bits = 4, .max_items = 1)
-RPOOL_DEFINE_STATIC_EX(wrap, thing, .version_bits = 4)
+RPOOL_DEFINE_STATIC(plain, thing);                                /* 32 version bits */
+RPOOL_DEFINE_STATIC(aba, thing);
+RPOOL_DEFINE_STATIC(uncarved, thing);
+RPOOL_DEFINE_STATIC(kept, thing);
+RPOOL_DEFINE_STATIC(ours, thing);
+RPOOL_DEFINE_STATIC(twin, thing);                                /* ours's type, another pool */
+RPOOL_DEFINE_STATIC_EX(wide, thing, .version_bits = 56);          /* 8 id bits */
+RPOOL_DEFINE_STATIC_EX(wide16, thing, .version_bits = 56, .block_items = 16);
+RPOOL_DEFINE_STATIC_EX(narrow, thing, .version_bits = 20);         /* 44 id bits */
+RPOOL_DEFINE_STATIC_EX(wide33, thing, .version_bits = 33);        /* 31 id bits */
+RPOOL_DEFINE_STATIC_EX(wrap1, thing, .version_bits = 4, .max_items = 1);
+RPOOL_DEFINE_STATIC_EX(wrap, thing, .version_bits = 4);
 RPOOL_DEFINE_STATIC_EX(wrapmany, thing, .version_bits = 4, .max_items = 64,
-                       .block_items = 16, .chunk_items = 8)
-RPOOL_DEFINE_STATIC_EX(once, thing, .version_bits = 2, .max_items = 100, .block_items = 32)
+                       .block_items = 16, .chunk_items = 8);
+RPOOL_DEFINE_STATIC_EX(once, thing, .version_bits = 2, .max_items = 100, .block_items = 32);
 /* The same, with room to live on after slots retire. */
-RPOOL_DEFINE_STATIC_EX(relife, thing, .version_bits = 2, .max_items = 1000, .block_items = 32)
-RPOOL_DEFINE_STATIC_EX(mixed, thing, .block_items = 64, .chunk_items = 16)
+RPOOL_DEFINE_STATIC_EX(relife, thing, .version_bits = 2, .max_items = 1000, .block_items = 32);
+RPOOL_DEFINE_STATIC_EX(mixed, thing, .block_items = 64, .chunk_items = 16);
 RPOOL_DEFINE_STATIC_EX(mixedwrap, thing, .version_bits = 6, .max_items = 500,
-                       .block_items = 32, .chunk_items = 5)
+                       .block_items = 32, .chunk_items = 5);
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
@@ -187,6 +190,79 @@ static void stale_handle_is_refused_after_its_slot_is_reused(void)
         CHECK_EQ(t2->tag, 0xfeed);
         CHECK_EQ(round % 2 ? aba_release(cur) : aba_release_owned(cur), 0);
     }
+}
+
+/* ---- the handle as a value --------------------------------------------------- */
+
+static plain_handle file_scope_none = RPOOL_NULL_HANDLE;
+
+static void null_handle_is_null_everywhere_and_never_issued(void)
+{
+    plain_handle none = RPOOL_NULL_HANDLE, h;
+    struct { plain_handle a, b; } pair = { RPOOL_NULL_HANDLE, RPOOL_NULL_HANDLE };
+    CHECK(plain_is_null(none) && plain_is_null(file_scope_none));
+    CHECK(plain_is_null(pair.a) && plain_is_null(pair.b));
+    CHECK_EQ(none.value, 0);
+    CHECK(plain_lookup(none) == NULL);
+    CHECK_EQ(plain_release(none), -EINVAL);
+    CHECK(plain_acquire(&h) != NULL);
+    CHECK(!plain_is_null(h));
+    CHECK(!plain_equal(h, none));
+    CHECK_EQ(plain_release(h), 0);
+    CHECK(!plain_is_null(h)); /* stale, but not null: is_null only compares */
+}
+
+/* .value is the whole handle: stored as an integer (epoll's data.u64, a
+   file) and put back into a handle, it names the same object. */
+static void handle_value_round_trips_through_an_integer(void)
+{
+    kept_handle h, back;
+    thing *t = kept_acquire(&h);
+    uint64_t stored;
+    CHECK(t != NULL);
+    stored = h.value;
+    back = (kept_handle){ stored };
+    CHECK(kept_equal(back, h));
+    CHECK(kept_lookup(back) == t);
+    CHECK_EQ(kept_release(back), 0);
+    CHECK(kept_lookup(h) == NULL);
+}
+
+/* equal compares values: a copy is equal, the next handle of the same slot
+   (same id, next version) is not. */
+static void handles_are_equal_only_to_their_own_value(void)
+{
+    kept_handle first, copy, again;
+    thing *t = kept_acquire(&first);
+    CHECK(t != NULL);
+    copy = first;
+    CHECK(kept_equal(first, copy) && kept_equal(copy, first));
+    CHECK_EQ(kept_release(first), 0);
+    CHECK(kept_acquire(&again) == t);
+    CHECK_EQ(kept_id(again), kept_id(first));
+    CHECK(!kept_equal(again, first));
+    CHECK(kept_equal(again, again));
+    CHECK_EQ(kept_release(again), 0);
+}
+
+/* Handles carry no pool: a value of ours's handle, put into a twin_handle,
+   is checked against twin's slot of the same id, and names twin's object
+   when that slot happens to have the same version. Passing an ours_handle
+   to twin does not compile (test/compile_errors.sh); this takes .value. */
+static void another_pools_handle_value_is_taken_as_this_pools(void)
+{
+    ours_handle mine;
+    twin_handle theirs, forged;
+    thing *t = twin_acquire(&theirs);
+    CHECK(t != NULL);
+    CHECK(ours_acquire(&mine) != NULL);
+    CHECK_EQ(mine.value, theirs.value); /* both fresh: same id, same version */
+    forged = (twin_handle){ mine.value };
+    CHECK(twin_lookup(forged) == t);
+    CHECK_EQ(twin_release(forged), 0); /* releases twin's object */
+    CHECK(twin_lookup(theirs) == NULL);
+    CHECK(ours_lookup(mine) != NULL);
+    CHECK_EQ(ours_release(mine), 0);
 }
 
 /* ---- forged values --------------------------------------------------------- */
@@ -730,6 +806,10 @@ int main(void)
     RUN(double_release_owned_returns_estale);
     RUN(wrong_odd_version_of_a_live_slot_is_stale_and_harmless);
     RUN(stale_handle_is_refused_after_its_slot_is_reused);
+    RUN(null_handle_is_null_everywhere_and_never_issued);
+    RUN(handle_value_round_trips_through_an_integer);
+    RUN(handles_are_equal_only_to_their_own_value);
+    RUN(another_pools_handle_value_is_taken_as_this_pools);
     RUN(forged_values_get_exact_errors_with_32_version_bits);
     RUN(forged_values_get_exact_errors_with_56_version_bits);
     RUN(forged_values_get_exact_errors_with_56_version_bits_and_small_blocks);
@@ -748,6 +828,9 @@ int main(void)
     plain_destroy();
     aba_destroy();
     uncarved_destroy();
+    kept_destroy();
+    ours_destroy();
+    twin_destroy();
     wide_destroy();
     wide16_destroy();
     wrap1_destroy();

@@ -16,11 +16,11 @@
 
 typedef struct { uint64_t a, b; } item;
 
-RPOOL_DEFINE_STATIC(forked, item)
-RPOOL_DEFINE_STATIC(other, item)
-RPOOL_DEFINE_STATIC(late, item)
-RPOOL_DEFINE_STATIC(churn, item)
-RPOOL_DEFINE_STATIC(watched, item)
+RPOOL_DEFINE_STATIC(forked, item);
+RPOOL_DEFINE_STATIC(other, item);
+RPOOL_DEFINE_STATIC(late, item);
+RPOOL_DEFINE_STATIC(churn, item);
+RPOOL_DEFINE_STATIC(watched, item);
 
 static pthread_t spawn(void *(*fn)(void *), void *arg)
 {

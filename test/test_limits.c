@@ -12,12 +12,12 @@
 
 typedef struct node { uint64_t a, b; } node;
 
-RPOOL_DEFINE_STATIC_EX(capped, node, .max_items = 1000)
-RPOOL_DEFINE_STATIC_EX(tiny, node, .max_items = 40, .version_bits = 4, .block_items = 16)
+RPOOL_DEFINE_STATIC_EX(capped, node, .max_items = 1000);
+RPOOL_DEFINE_STATIC_EX(tiny, node, .max_items = 40, .version_bits = 4, .block_items = 16);
 
 static int make_sibling(void *obj);
-RPOOL_DEFINE_STATIC_EX(tree, node, .init = make_sibling)
-RPOOL_DEFINE_STATIC_EX(lives, node, .block_items = 8, .max_items = 64)
+RPOOL_DEFINE_STATIC_EX(tree, node, .init = make_sibling);
+RPOOL_DEFINE_STATIC_EX(lives, node, .block_items = 8, .max_items = 64);
 
 /* ---- capacity and idle threads -------------------------------------------- */
 

@@ -23,20 +23,20 @@ typedef struct c { int i[9]; } c;
 typedef struct lp { int i[10]; } lp;
 struct tagged { char bytes[500]; };
 
-RPOOL_DEFINE_STATIC(p_h, h)
-RPOOL_DEFINE_STATIC(p_obj, obj)
-RPOOL_DEFINE_STATIC(p_handle, handle)
-RPOOL_DEFINE_STATIC(p_id, id)
-RPOOL_DEFINE_STATIC(p_n, n)
-RPOOL_DEFINE_STATIC(p_hs, hs)
-RPOOL_DEFINE_STATIC(p_objs, objs)
-RPOOL_DEFINE_STATIC(p_out, out)
-RPOOL_DEFINE_STATIC(p_fn, fn)
-RPOOL_DEFINE_STATIC(p_arg, arg)
-RPOOL_DEFINE_STATIC(p_ctx, ctx)
-RPOOL_DEFINE_STATIC(p_c, c)
-RPOOL_DEFINE_STATIC(p_lp, lp)
-RPOOL_DEFINE_STATIC(p_tagged, struct tagged)
+RPOOL_DEFINE_STATIC(p_h, h);
+RPOOL_DEFINE_STATIC(p_obj, obj);
+RPOOL_DEFINE_STATIC(p_handle, handle);
+RPOOL_DEFINE_STATIC(p_id, id);
+RPOOL_DEFINE_STATIC(p_n, n);
+RPOOL_DEFINE_STATIC(p_hs, hs);
+RPOOL_DEFINE_STATIC(p_objs, objs);
+RPOOL_DEFINE_STATIC(p_out, out);
+RPOOL_DEFINE_STATIC(p_fn, fn);
+RPOOL_DEFINE_STATIC(p_arg, arg);
+RPOOL_DEFINE_STATIC(p_ctx, ctx);
+RPOOL_DEFINE_STATIC(p_c, c);
+RPOOL_DEFINE_STATIC(p_lp, lp);
+RPOOL_DEFINE_STATIC(p_tagged, struct tagged);
 
 /* Acquires two objects, fills both completely, and checks that they do not
    overlap, that lookup, id and address agree, and that every call of the

@@ -2,18 +2,18 @@
 #include "test.h"
 #include "rpool.h"
 
-RPOOL_HANDLE(nodes)
+RPOOL_HANDLE(nodes);
 typedef struct node {
     nodes_handle next;
     int value;
 } node;
-RPOOL_DEFINE_STATIC_POOL_EX(nodes, node, .block_items = 4)
+RPOOL_DEFINE_STATIC_POOL_EX(nodes, node, .block_items = 4);
 
-RPOOL_HANDLE(cells)
+RPOOL_HANDLE(cells);
 typedef struct cell {
     cells_handle parent;
 } cell;
-RPOOL_DEFINE_STATIC_POOL(cells, cell)
+RPOOL_DEFINE_STATIC_POOL(cells, cell);
 
 static void a_list_linked_by_handles_walks_and_detects_removed_links(void)
 {

@@ -16,15 +16,15 @@ typedef struct job {
     uint64_t owner, seq;
 } job;
 
-RPOOL_DEFINE_STATIC(raced, job)
-RPOOL_DEFINE_STATIC(passed, job)
-RPOOL_DEFINE_STATIC(brief, job)
-RPOOL_DEFINE_STATIC(brief_rel, job)
-RPOOL_DEFINE_STATIC(flushing, job)
-RPOOL_DEFINE_STATIC(shared, job)
-RPOOL_DEFINE_STATIC_EX(churn, job, .block_items = 64, .chunk_items = 16)
+RPOOL_DEFINE_STATIC(raced, job);
+RPOOL_DEFINE_STATIC(passed, job);
+RPOOL_DEFINE_STATIC(brief, job);
+RPOOL_DEFINE_STATIC(brief_rel, job);
+RPOOL_DEFINE_STATIC(flushing, job);
+RPOOL_DEFINE_STATIC(shared, job);
+RPOOL_DEFINE_STATIC_EX(churn, job, .block_items = 64, .chunk_items = 16);
 RPOOL_DEFINE_STATIC_EX(worn, job, .version_bits = 4, .max_items = 512, .block_items = 32,
-                       .chunk_items = 8)
+                       .chunk_items = 8);
 
 static pthread_t spawn(void *(*fn)(void *), void *arg)
 {

@@ -2,7 +2,7 @@
 #include "test.h"
 #include "two_units.h"
 
-RPOOL_DEFINE(items, item)
+RPOOL_DEFINE(items, item);
 
 static void handle_from_one_unit_resolves_in_the_other(void)
 {

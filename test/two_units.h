@@ -9,7 +9,7 @@ typedef struct item {
     char pad[60];
 } item;
 
-RPOOL_DECLARE_EX(items, item, .max_items = 1000)
+RPOOL_DECLARE_EX(items, item, .max_items = 1000);
 
 /* Implemented in two_units_other.c, using the pool from that unit. */
 items_handle other_acquire(int owner);

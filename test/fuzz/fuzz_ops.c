@@ -149,7 +149,7 @@ typedef struct visit_ctx {
 /* One pool and its adapters. The config is kept twice: once for the pool,
    once for the model, which derives the layout from it as the manual says. */
 #define FUZZ_POOL(NAME, T, ...)                                                               \
-    RPOOL_DEFINE_STATIC_EX(NAME, T, __VA_ARGS__)                                              \
+    RPOOL_DEFINE_STATIC_EX(NAME, T, __VA_ARGS__);                                             \
     static const rpool_config NAME##_cfg = { __VA_ARGS__ };                                  \
     static void *NAME##_acq(uint64_t *h)                                                      \
     {                                                                                         \

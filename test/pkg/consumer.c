@@ -8,7 +8,7 @@
 typedef struct {
     int hits;
 } counter;
-RPOOL_DEFINE_STATIC(counters, counter)
+RPOOL_DEFINE_STATIC(counters, counter);
 
 static void *work(void *arg)
 {
