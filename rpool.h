@@ -188,8 +188,10 @@
  *        compiler keeps only for a bad value, and only once it has folded
  *        the config: at every -O level but -O0 (-Og, -Os, -O1, -O2, -O3),
  *        with GCC and Clang. The unit holding the RPOOL_DEFINE (or the
- *        DEFINE_STATIC) then fails at that line: "call to
+ *        DEFINE_STATIC) then fails at that line, GCC saying "call to
  *        'rpool_impl_bad_version_bits' declared with attribute error:
+ *        rpool: version_bits must be ...", Clang "call to
+ *        rpool_impl_bad_version_bits declared with 'error' attribute:
  *        rpool: version_bits must be ...". Units that only include the
  *        DECLARE are not checked.
  *        At -O0 the build succeeds and the pool refuses at run time: every
@@ -446,9 +448,9 @@ void rpool_impl_bad_chunk_items(void) __attribute__((error(RPOOL_IMPL_MSG_CHUNK_
     static RPOOL_IMPL_CONFIG_CONST rpool_config NAME##_config RPOOL_IMPL_UNUSED = { __VA_ARGS__ }; \
     RPOOL_IMPL_SOME_FIELDS_END
 
-/* Closes the DECLARE: what can be asserted of T and (in C++) the config. It
-   is a declaration without its semicolon, so that the caller's semicolon
-   ends it; every public macro ends this way. */
+/* Closes the DECLARE and the DEFINE_STATIC: what can be asserted of T and,
+   in C++, of the config. A declaration without its semicolon, so that the
+   caller's semicolon ends it; every public macro ends this way. */
 #ifdef __cplusplus
 #define RPOOL_IMPL_CHECKS(NAME)                                                               \
     static_assert(RPOOL_IMPL_VERSION_BITS_OK(NAME##_config.version_bits),                     \
