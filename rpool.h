@@ -73,7 +73,9 @@
  *       RPOOL_DEBUG, unless the pool has an init function).
  *       Return: the object, or NULL with errno = ENOSPC (max_items or the
  *       id space used up), ENOMEM (allocation failed), ECANCELED (the
- *       config's init refused a new slot; the slot is kept for the next try).
+ *       config's init refused a new slot; the slot is kept for the next try),
+ *       EINVAL (a pins pool with more than 32 version bits: refused, and
+ *       RPOOL_ASSERTed).
  *       Thread-safe; no lock and no atomic read-modify-write while the
  *       thread's cache has ids.
  *
@@ -83,17 +85,22 @@
  *       even version, an id past every block). Never fails for lack of
  *       memory. Thread-safe from any thread, and race-proof: of many threads
  *       releasing the same handle at once, exactly one gets 0. One atomic
- *       compare-and-swap.
+ *       compare-and-swap. On a pins pool, h is dead at once (lookup and pin
+ *       refuse it, a second release gets -ESTALE) but a pinned slot is
+ *       recycled only by its last NAME_unpin (stats.pending meanwhile).
  *
  *   int NAME_release_owned(NAME_handle h);
  *       Same checks and results, no atomic read-modify-write. For a caller
  *       that is the only thread that may release h: two concurrent releases
- *       of one handle through this call are a bug, like a double free.
+ *       of one handle through this call are a bug, like a double free. On a
+ *       pins pool it is NAME_release, compare-and-swap included: any thread
+ *       may pin h meanwhile, and a plain store would lose that pin.
  *
  *   T *NAME_lookup(NAME_handle h);
  *       The live object h names, or NULL (stale, released, forged, 0).
  *       Never reads outside the pool's memory, whatever h holds. A snapshot:
- *       if another thread may release h meanwhile, synchronise with it.
+ *       if another thread may release h meanwhile, synchronise with it, or
+ *       use NAME_pin, which keeps the object from being reused.
  *
  *   uint64_t NAME_id(NAME_handle h);     the dense slot index in h
  *   T *NAME_address(uint64_t id);        the slot, no version check; NULL if
@@ -107,14 +114,43 @@
  *       Exact whenever no operation is in flight; takes the pool lock and
  *       sums the threads' caches: cost O(threads with a cache), not O(objects).
  *   void NAME_for_each(void (*fn)(T *obj, NAME_handle h, void *arg), void *arg);
- *       Calls fn for every live object. fn may release it.
+ *       Calls fn for every live object (not one released while pinned).
+ *       fn may release it.
  *   void NAME_thread_flush(void);
  *       Hands this thread's cached ids and uncarved block tail back now, as
  *       thread exit does.
  *   void NAME_destroy(void);
  *       Frees every block, chunk and table; the pool is empty and usable
  *       again, and old handles are refused (-EINVAL). Call it only while no
- *       other thread is inside a call on this pool.
+ *       other thread is inside a call on this pool. Pins still held go with
+ *       their objects: their pointers dangle, NAME_unpin of their handles
+ *       returns -EINVAL, and stats.pending starts again at 0.
+ *
+ *   T *NAME_pin(NAME_handle h);
+ *       The live object h names, pinned: until the matching NAME_unpin its
+ *       slot is never handed to another acquirer, even if some thread
+ *       releases h meanwhile, so the pointer stays valid to read (and to
+ *       write, by whatever rules the program sets for its objects). Only
+ *       on a pool configured with .pins = 1. A handle may be pinned many
+ *       times, by any threads; each pin is undone by one NAME_unpin, from
+ *       any thread. A pin never writes a slot it does not get: a pin of a
+ *       stale handle changes nothing.
+ *       Return: the object, or NULL with errno = ESTALE (h was released or
+ *       is otherwise out of date), EINVAL (h was never issued by this pool:
+ *       0, an even version, an id past every block), EOVERFLOW (2^20 - 1
+ *       pins are held on that slot already), ENOTSUP (a pool without .pins).
+ *       Thread-safe from any thread; one atomic compare-and-swap (more only
+ *       while other threads change the same slot).
+ *
+ *   int NAME_unpin(NAME_handle h);
+ *       Undoes one NAME_pin(h), while h is live or after it was released.
+ *       The unpin that takes the last pin off a released slot recycles it
+ *       into this thread's cache, as a release would have (RPOOL_DEBUG
+ *       fills and poisons it only then).
+ *       Return: 0; -EINVAL when h names no pinned slot (no pin held on
+ *       its slot, a slot reused since, a handle never issued, a pool
+ *       without .pins). Thread-safe from any thread; one atomic
+ *       compare-and-swap, like NAME_pin.
  *
  * ======================================================================
  * Configuration (rpool_config; 0 or absent = default)
@@ -127,8 +163,14 @@
  *   chunk_items   free ids moved between threads at a time  (objects/block)
  *   max_items     slots that may ever be carved             (id space)
  *   version_bits  high handle bits given to the version, 2..63  (32)
+ *                 (2..32 with pins)
  *   init          int (*)(void *obj), run once per slot on its first
  *                 acquire; nonzero refuses the acquire (ECANCELED)
+ *   pins          nonzero: NAME_pin / NAME_unpin work. Each slot's version  (0)
+ *                 word grows from 4 to 8 bytes (version << 32 | pin count),
+ *                 so version_bits must be at most 32; release and
+ *                 release_owned are one compare-and-swap loop. Pools
+ *                 without it keep their code and memory exactly.
  *
  * Compile-time knobs (define before including; same in every unit):
  *
@@ -171,12 +213,19 @@
  *     get NULL/errno and leave the pool consistent.
  *   - A thread that exits strands nothing: its cached ids and the uncarved
  *     tail of its block go back to the pool.
- *   - live + cached + global_free + retired == carved when quiescent.
+ *   - live + cached + global_free + retired + pending == carved when
+ *     quiescent. A slot that retires while pinned counts in retired.
+ *   - A pinned slot is never handed to another acquirer; of a release and
+ *     the unpins of a slot, exactly one party recycles it, whatever the
+ *     interleaving. Whatever the releaser wrote, and every pinner read,
+ *     happens before the slot's next acquire.
  *   - Objects are aligned to alignof(T).
- *   Undefined: using a raw pointer after its release; two concurrent
- *   release_owned of one handle; NAME_destroy while another thread is in
- *   the pool; handles of one pool given to another pool of the same type
- *   (they are checked as forged, so that is merely refused, but pointless).
+ *   Undefined: using a raw pointer after its release (unless pinned); two
+ *   concurrent release_owned of one handle (without pins); NAME_destroy
+ *   while another thread is in the pool or uses a pinned pointer; an unpin
+ *   without its pin (it may take another holder's pin away); handles of
+ *   one pool given to another pool of the same type (they are checked as
+ *   forged, so that is merely refused, but pointless).
  *
  * Requires GCC or Clang (C11 or C++17) and POSIX threads.
  */
@@ -227,6 +276,8 @@ typedef struct rpool_config {
     uint64_t max_items;    /* capacity: slots ever carved; 0 = limited only by id bits */
     unsigned version_bits; /* bits of the handle given to the version, default 32 */
     int (*init)(void *obj); /* called once when a slot is first carved; nonzero = refuse */
+    int pins;              /* nonzero: NAME_pin / NAME_unpin supported (last, so that
+                              C++17 positional configs stay valid) */
 } rpool_config;
 
 typedef struct rpool_stats {
@@ -238,6 +289,7 @@ typedef struct rpool_stats {
     size_t blocks;      /* blocks allocated */
     size_t bytes;       /* bytes the pool holds: blocks, tables, chunks, caches */
     size_t threads;     /* threads that currently have a local pool */
+    size_t pending;     /* released while pinned: recycled at their last unpin */
 } rpool_stats;
 
 #ifdef __cplusplus
@@ -291,6 +343,7 @@ typedef struct rpool_stats {
 #define RPOOL_IMPL_PROTOS(NAME, T, SCOPE)                                                     \
     SCOPE void *NAME##_impl_acquire_slow(uint64_t *h);                                        \
     SCOPE int NAME##_impl_release_slow(uint64_t h, int owned);                                \
+    SCOPE void NAME##_impl_unpin_last(uint64_t h);                                            \
     SCOPE size_t NAME##_acquire_n(NAME##_handle *hs, T **objs, size_t n);                     \
     SCOPE size_t NAME##_release_n(const NAME##_handle *hs, size_t n);                         \
     SCOPE void NAME##_stats(rpool_stats *out);                                                \
@@ -327,6 +380,16 @@ typedef struct rpool_stats {
     {                                                                                         \
         return RPOOL_IMPL_CAST(T *, rpool_impl_address(&NAME##_impl_pool,                     \
                                                        RPOOL_IMPL_SHAPE(NAME, T), id));       \
+    }                                                                                         \
+    RPOOL_IMPL_MUST_USE RPOOL_IMPL_UNUSED RPOOL_IMPL_FAST T *NAME##_pin(NAME##_handle h)        \
+    {                                                                                         \
+        return RPOOL_IMPL_CAST(T *, rpool_impl_pin(&NAME##_impl_pool,                         \
+                                                   RPOOL_IMPL_SHAPE(NAME, T), h.value));      \
+    }                                                                                         \
+    RPOOL_IMPL_UNUSED RPOOL_IMPL_FAST int NAME##_unpin(NAME##_handle h)                         \
+    {                                                                                         \
+        return rpool_impl_unpin(&NAME##_impl_pool, RPOOL_IMPL_SHAPE(NAME, T), h.value,        \
+                                NAME##_impl_unpin_last);                                      \
     }
 
 #define RPOOL_IMPL_BODIES(NAME, T, SCOPE)                                                     \
@@ -342,6 +405,10 @@ typedef struct rpool_stats {
     SCOPE int NAME##_impl_release_slow(uint64_t h, int owned)                                 \
     {                                                                                         \
         return rpool_impl_release_slow(RPOOL_IMPL_ARGS(NAME, T), NAME##_impl_exit, h, owned); \
+    }                                                                                         \
+    SCOPE void NAME##_impl_unpin_last(uint64_t h)                                             \
+    {                                                                                         \
+        rpool_impl_unpin_last(RPOOL_IMPL_ARGS(NAME, T), NAME##_impl_exit, h);                 \
     }                                                                                         \
     static void *NAME##_impl_acquire_one(uint64_t *h)                                         \
     {                                                                                         \
