@@ -154,6 +154,27 @@ END {
         print ""
     }
 
+    # W8: reads under a pin against the same reads under a lock.
+    if (("W8" SUBSEP "pin-1") in unit) {
+        print "### W8 pinned reads of one hot object"
+        print ""
+        print "Read a word of one live 16-byte object " count(w8) " times, " reps(w8) " repetitions, each read under its own guard: `pobjs_pin` then `pobjs_unpin` of its handle (a pool with `.pins = 1`), a `pthread_mutex_t` lock and unlock, or a `pthread_rwlock_t` read lock and unlock. Two threads: both read the same object at once; wall time ÷ reads per thread (as W3). Median (min–max) in " unit["W8" SUBSEP "pin-1"] "."
+        print ""
+        print "| guard | 1 thread | 2 threads, one object |"
+        print "|---|---:|---:|"
+        print "| pin + unpin | " cell("W8", "pin-1", "rpool", 16) " | " cell("W8", "pin-2", "rpool", 16) " |"
+        print "| pthread_mutex | " cell("W8", "mutex-1", "rpool", 16) " | " cell("W8", "mutex-2", "rpool", 16) " |"
+        print "| pthread_rwlock, read side | " cell("W8", "rwlock-1", "rpool", 16) " | " cell("W8", "rwlock-2", "rpool", 16) " |"
+        print ""
+    }
+    if (has("W1", "pair-pins", "rpool", 16) && has("W1", "pair", "rpool", 16)) {
+        print "W1 on a pool with `.pins = 1` (16 B, `w1p`): " cell("W1", "pair-pins", "rpool", 16) " ns per pair, " \
+              ratio(get("W1", "pair-pins", "rpool", 16), get("W1", "pair", "rpool", 16)) " the plain pool's W1" \
+              ((("w1p" SUBSEP "rpool" SUBSEP 16) in ir) && (("w1" SUBSEP "rpool" SUBSEP 16) in ir) ? \
+               sprintf("; %.1f instructions per pair against %.1f", ir["w1p", "rpool", 16], ir["w1", "rpool", 16]) : "") "."
+        print ""
+    }
+
     print "### W7 thread churn"
     print ""
     print w7 " threads, one at a time, each gets one object, keeps it and exits. blocks and pool bytes: rpool's `objs_stats` afterwards; RSS growth: VmRSS after − before (every system; includes thread stacks the C library caches); time: the whole process under hyperfine, median (min–max). The freelist is single-threaded: n/a."
@@ -298,6 +319,25 @@ END {
         }
     if (any)
         print "| W6 lookup ≤ 1.3× the pointer array | " f " | " timed_verdict(ok, st) " |"
+    print ""
+    pins_targets()
+}
+
+# Targets of issue 10 (pins), checked against this run's figures.
+function pins_targets(    x, st, z) {
+    z = 16
+    if (!has("W1", "pair-pins", "rpool", z) || !has("W1", "pair", "rpool", z)) return
+    print "## Targets (issue 10, pins)"
+    print ""
+    print "| target | measured | |"
+    print "|---|---|---|"
+    x = get("W1", "pair-pins", "rpool", z) / get("W1", "pair", "rpool", z)
+    st = settles(key("W1", "pair-pins", "rpool", z), key("W1", "pair", "rpool", z), 1.3)
+    print "| W1 time on a pins pool ≤ 1.3× a plain pool | " sprintf("%.2f×", x) " | " timed_verdict(x <= 1.3, st) " |"
+    if ((("w1p" SUBSEP "rpool" SUBSEP z) in ir) && (("w1" SUBSEP "rpool" SUBSEP z) in ir)) {
+        x = ir["w1p", "rpool", z] / ir["w1", "rpool", z]
+        print "| W1 instructions on a pins pool ≤ 1.3× a plain pool | " sprintf("%.1f against %.1f: %.2f×", ir["w1p", "rpool", z], ir["w1", "rpool", z], x) " | " verdict(x <= 1.3) " |"
+    }
     print ""
 }
 

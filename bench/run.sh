@@ -23,10 +23,11 @@ sizes="16 128 1024"
 case $mode in
 full)
     w1="11 10000000"; w1x2=$w1; w2="5 1000000"; w3="7 10000000"; w4="9 2000000"
-    w5="7 5000000"; w6="7 2000000"; w7_runs=10; cg_n=500000; cg_sizes=$sizes ;;
+    w5="7 5000000"; w6="7 2000000"; w8="7 5000000"; w7_runs=10; cg_n=500000
+    cg_sizes=$sizes ;;
 quick)
     w1="3 1000000"; w1x2=$w1; w2="2 200000"; w3="3 1000000"; w4="3 200000"
-    w5="3 500000"; w6="3 500000"; w7_runs=3; cg_n=100000; cg_sizes=16 ;;
+    w5="3 500000"; w6="3 500000"; w8="3 500000"; w7_runs=3; cg_n=100000; cg_sizes=16 ;;
 *)
     echo "run.sh: MODE is full or quick" >&2; exit 2 ;;
 esac
@@ -60,7 +61,7 @@ measure() {
     echo "X commit $(git -C "$here/.." rev-parse --short HEAD 2>/dev/null || echo unknown)$(
         git -C "$here/.." diff --quiet HEAD -- rpool.h rpool_impl.h 2>/dev/null ||
         echo ' with uncommitted changes to rpool.h/rpool_impl.h')" >> "$raw"
-    for p in w1 w2 w3 w4 w5 w6; do
+    for p in w1 w2 w3 w4 w5 w6 w8; do
         eval "echo \"X $p \$$p\"" >> "$raw"
     done
     echo "X w7 $w7_threads" >> "$raw"
@@ -91,6 +92,13 @@ measure() {
             done
         done
     done
+
+    # W8 (pinned reads against a mutex and an rwlock) and W1 on a pool with
+    # .pins: rpool's own, 16-byte objects.
+    # shellcheck disable=SC2086
+    run "$bin/bench_rpool_16" w8 $w8
+    # shellcheck disable=SC2086
+    run "$bin/bench_rpool_16" w1p $w1
 
     # Memory per live object: one process per system and size.
     for z in $sizes; do
@@ -140,6 +148,13 @@ measure() {
                 echo "I $w $s $z $a $b $cg_n" | tee -a "$raw" >&2
             done
         done
+        a=$(ir "$bin/bench_rpool_$z" w1p 1 $cg_n) || exit 1
+        b=$(ir "$bin/bench_rpool_$z" w1p 1 $((2 * cg_n))) || exit 1
+        if [ -z "$a" ] || [ -z "$b" ]; then
+            echo "run.sh: callgrind gave no count for rpool $z w1p" >&2
+            exit 1
+        fi
+        echo "I w1p rpool $z $a $b $cg_n" | tee -a "$raw" >&2
     done
 
     echo "X load_end $(load)" >> "$raw"
@@ -223,6 +238,7 @@ md=$out/RESULTS.md
     echo
     awk -v w1="$(meta w1)" -v w2="$(meta w2)" -v w3="$(meta w3)" -v w4="$(meta w4)" \
         -v w5="$(meta w5)" -v w6="$(meta w6)" -v w7="$(meta w7)" -v mem="$(meta mem)" \
+        -v w8="$(meta w8)" \
         -f "$here/report.awk" "$raw"
     if [ -f "$here/analysis.md" ]; then
         echo
