@@ -100,17 +100,22 @@
  *       even version, an id past every block). Never fails for lack of
  *       memory. Thread-safe from any thread, and race-proof: of many threads
  *       releasing the same handle at once, exactly one gets 0. One atomic
- *       compare-and-swap.
+ *       compare-and-swap. On a pins pool, h is dead at once (lookup and pin
+ *       refuse it, a second release gets -ESTALE) but a pinned slot is
+ *       recycled only by its last NAME_unpin (stats.pending meanwhile).
  *
  *   int NAME_release_owned(NAME_handle h);
  *       Same checks and results, no atomic read-modify-write. For a caller
  *       that is the only thread that may release h: two concurrent releases
- *       of one handle through this call are a bug, like a double free.
+ *       of one handle through this call are a bug, like a double free. On a
+ *       pins pool it is NAME_release, compare-and-swap included: any thread
+ *       may pin h meanwhile, and a plain store would lose that pin.
  *
  *   T *NAME_lookup(NAME_handle h);
  *       The live object h names, or NULL (stale, released, forged, 0).
  *       Never reads outside the pool's memory, whatever h holds. A snapshot:
- *       if another thread may release h meanwhile, synchronise with it.
+ *       if another thread may release h meanwhile, synchronise with it, or
+ *       use NAME_pin, which keeps the object from being reused.
  *
  *   int NAME_is_null(NAME_handle h);     1 if h is the null handle (0)
  *   int NAME_equal(NAME_handle a, NAME_handle b);
@@ -132,7 +137,8 @@
  *       every field is still within 0..carved. Takes the pool lock and sums
  *       the threads' caches: cost O(threads with a cache), not O(objects).
  *   void NAME_for_each(void (*fn)(T *obj, NAME_handle h, void *arg), void *arg);
- *       Calls fn for every live object. fn may release it.
+ *       Calls fn for every live object (not one released while pinned).
+ *       fn may release it.
  *   void NAME_thread_flush(void);
  *       Hands this thread's cached ids and uncarved block tail back now, as
  *       thread exit does.
@@ -145,17 +151,46 @@
  *       ids). Call it only while no other thread is inside a call on this
  *       pool. After it, thread exit and fork call nothing of this pool: a
  *       shared library that defines pools destroys each of them (and lets
- *       its threads stop using them) before it is dlclose'd.
+ *       its threads stop using them) before it is dlclose'd. Pins still
+ *       held go with their objects: their pointers dangle, NAME_unpin of
+ *       their handles returns -EINVAL, and stats.pending starts again at 0.
+ *
+ *   T *NAME_pin(NAME_handle h);
+ *       The live object h names, pinned: until the matching NAME_unpin its
+ *       slot is never handed to another acquirer, even if some thread
+ *       releases h meanwhile, so the pointer stays valid to read (and to
+ *       write, by whatever rules the program sets for its objects). Only
+ *       on a pool configured with .pins = 1. A handle may be pinned many
+ *       times, by any threads; each pin is undone by one NAME_unpin, from
+ *       any thread. A pin never writes a slot it does not get: a pin of a
+ *       stale handle changes nothing.
+ *       Return: the object, or NULL with errno = ESTALE (h was released or
+ *       is otherwise out of date), EINVAL (h was never issued by this pool:
+ *       0, an even version, an id past every block), EOVERFLOW (2^20 - 1
+ *       pins are held on that slot already), ENOTSUP (a pool without .pins).
+ *       Thread-safe from any thread; one atomic compare-and-swap (more only
+ *       while other threads change the same slot).
+ *
+ *   int NAME_unpin(NAME_handle h);
+ *       Undoes one NAME_pin(h), while h is live or after it was released.
+ *       The unpin that takes the last pin off a released slot recycles it
+ *       into this thread's cache, as a release would have (RPOOL_DEBUG
+ *       fills and poisons it only then).
+ *       Return: 0; -EINVAL when h names no pinned slot (no pin held on
+ *       its slot, a slot reused since, a handle never issued, a pool
+ *       without .pins). Thread-safe from any thread; one atomic
+ *       compare-and-swap, like NAME_pin.
  *
  * Results that must be used are marked warn_unused_result, so that with
  * -Werror dropping one is a build error (GCC does not take a (void) cast as
  * a use). The rule: a result is marked when dropping it is always a bug.
  * That is every call that takes something, where NULL or 0 is the only
- * sign that nothing was taken (acquire, acquire_n), and every call that
- * only computes its result (lookup, id, address, is_null, equal). The
+ * sign that nothing was taken (acquire, acquire_n, pin), and every call
+ * that only computes its result (lookup, id, address, is_null, equal). The
  * others may be dropped: a failed release (release, release_owned,
  * release_n) changes nothing and only says that the handle was dead
- * already, which a caller that just wants it gone may not care about.
+ * already, which a caller that just wants it gone may not care about; a
+ * failed unpin likewise changes nothing.
  *
  * ======================================================================
  * Configuration (rpool_config; 0 or absent = default)
@@ -169,6 +204,7 @@
  *                 at most 1048576
  *   max_items     slots that may ever be carved             (id space)
  *   version_bits  high handle bits given to the version, 2..63  (32)
+ *                 (2..32 with pins)
  *   init          int (*)(void *obj), run once per slot on its first
  *                 acquire; nonzero refuses the acquire (ECANCELED). It may
  *                 use other pools freely; on its own pool it may release,
@@ -176,6 +212,11 @@
  *                 fails with EDEADLK (the slot being set up is never handed
  *                 out twice); it must not call NAME_thread_flush or
  *                 NAME_destroy of its own pool.
+ *   pins          nonzero: NAME_pin / NAME_unpin work. Each slot's version  (0)
+ *                 word grows from 4 to 8 bytes (version << 32 | pin count),
+ *                 so version_bits must be at most 32 (0 takes the default,
+ *                 32); release and release_owned are one compare-and-swap
+ *                 loop. Pools without it keep their code and memory exactly.
  *
  * A value outside these ranges fails the build with a message that names
  * the field, e.g. "rpool: version_bits must be 0 (default) or 2..63":
@@ -287,14 +328,21 @@
  *     id, whatever the pattern of exits.
  *   - max_items counts slots that exist (live, cached or free): ids handed
  *     to an idle thread but not carved are taken by a thread that needs them.
- *   - live + cached + global_free + retired == carved when quiescent.
+ *   - live + cached + global_free + retired + pending == carved when
+ *     quiescent. A slot that retires while pinned counts in retired.
+ *   - A pinned slot is never handed to another acquirer; of a release and
+ *     the unpins of a slot, exactly one party recycles it, whatever the
+ *     interleaving. Whatever the releaser wrote, and every pinner read,
+ *     happens before the slot's next acquire.
  *   - Objects are aligned to alignof(T).
  *   - Degenerate types and configurations fail the build (sizeof(T) 0,
  *     a field out of range: see Configuration for C at -O0).
- *   Undefined: using a raw pointer after its release; two concurrent
- *   release_owned of one handle; NAME_destroy while another thread is in
- *   the pool. Not refused: the value of another pool's handle, which this
- *   pool checks as its own (see Handles).
+ *   Undefined: using a raw pointer after its release (unless pinned); two
+ *   concurrent release_owned of one handle (without pins); NAME_destroy
+ *   while another thread is in the pool or uses a pinned pointer; an unpin
+ *   without its pin (it may take another holder's pin away). Not refused:
+ *   the value of another pool's handle, which this pool checks as its own
+ *   (see Handles).
  *
  * Requires GCC or Clang (C11 or C++17) and POSIX threads.
  */
@@ -351,6 +399,8 @@ typedef struct rpool_config {
     uint64_t max_items;    /* capacity: slots ever carved; 0 = limited only by id bits */
     unsigned version_bits; /* bits of the handle given to the version, default 32, 2..63 */
     int (*init)(void *obj); /* called once when a slot is first carved; nonzero = refuse */
+    int pins;              /* nonzero: NAME_pin / NAME_unpin supported (last, so that
+                              C++17 positional configs stay valid) */
 } rpool_config;
 
 typedef struct rpool_stats {
@@ -362,6 +412,7 @@ typedef struct rpool_stats {
     size_t blocks;      /* blocks allocated */
     size_t bytes;       /* bytes the pool holds: blocks, tables, chunks, caches */
     size_t threads;     /* threads that currently have a local pool */
+    size_t pending;     /* released while pinned: recycled at their last unpin */
 } rpool_stats;
 
 /* The null handle, as an initializer of any pool's handle (C and C++). */
@@ -372,9 +423,11 @@ typedef struct rpool_stats {
 #define RPOOL_IMPL_VERSION_BITS_OK(v) ((v) == 0 || ((v) >= 2 && (v) <= 63))
 #define RPOOL_IMPL_BLOCK_ITEMS_OK(n) ((n) <= RPOOL_IMPL_MAX_BLOCK_ITEMS)
 #define RPOOL_IMPL_CHUNK_ITEMS_OK(n) ((n) <= RPOOL_IMPL_MAX_CHUNK)
+#define RPOOL_IMPL_PINS_OK(p, v) (!(p) || ((v) ? (v) : RPOOL_VERSION_BITS) <= 32)
 #define RPOOL_IMPL_MSG_VERSION_BITS "rpool: version_bits must be 0 (default) or 2..63"
 #define RPOOL_IMPL_MSG_BLOCK_ITEMS "rpool: block_items must be at most 65536"
 #define RPOOL_IMPL_MSG_CHUNK_ITEMS "rpool: chunk_items must be at most 1048576"
+#define RPOOL_IMPL_MSG_PINS "rpool: a pool with pins needs version_bits of at most 32"
 #define RPOOL_IMPL_MSG_SIZE "rpool: sizeof(T) is 0: a pool needs a type with a size"
 #define RPOOL_IMPL_MSG_TYPE "rpool: RPOOL_DEFINE must name the same T as RPOOL_DECLARE"
 
@@ -411,6 +464,7 @@ typedef struct rpool_stats {
 void rpool_impl_bad_version_bits(void) __attribute__((error(RPOOL_IMPL_MSG_VERSION_BITS)));
 void rpool_impl_bad_block_items(void) __attribute__((error(RPOOL_IMPL_MSG_BLOCK_ITEMS)));
 void rpool_impl_bad_chunk_items(void) __attribute__((error(RPOOL_IMPL_MSG_CHUNK_ITEMS)));
+void rpool_impl_bad_pins(void) __attribute__((error(RPOOL_IMPL_MSG_PINS)));
 /* A macro, not a function, so that the call is located at the caller's
    line: Clang names no inlining chain in this diagnostic. */
 #define RPOOL_IMPL_CHECK_CONSTANT(value, ok, bad) \
@@ -459,6 +513,8 @@ void rpool_impl_bad_chunk_items(void) __attribute__((error(RPOOL_IMPL_MSG_CHUNK_
                   RPOOL_IMPL_MSG_BLOCK_ITEMS);                                                \
     static_assert(RPOOL_IMPL_CHUNK_ITEMS_OK(NAME##_config.chunk_items),                       \
                   RPOOL_IMPL_MSG_CHUNK_ITEMS);                                                \
+    static_assert(RPOOL_IMPL_PINS_OK(NAME##_config.pins, NAME##_config.version_bits),         \
+                  RPOOL_IMPL_MSG_PINS);                                                       \
     static_assert(sizeof(NAME##_impl_type) > 0, RPOOL_IMPL_MSG_SIZE)
 #define RPOOL_IMPL_CHECK_BODY(NAME)
 #else
@@ -472,6 +528,11 @@ void rpool_impl_bad_chunk_items(void) __attribute__((error(RPOOL_IMPL_MSG_CHUNK_
                                   rpool_impl_bad_block_items);                                \
         RPOOL_IMPL_CHECK_CONSTANT(NAME##_config.chunk_items, RPOOL_IMPL_CHUNK_ITEMS_OK,       \
                                   rpool_impl_bad_chunk_items);                                \
+        (__builtin_constant_p(NAME##_config.pins) &&                                          \
+                 __builtin_constant_p(NAME##_config.version_bits) &&                          \
+                 !RPOOL_IMPL_PINS_OK(NAME##_config.pins, NAME##_config.version_bits)          \
+             ? rpool_impl_bad_pins()                                                          \
+             : (void)0);                                                                      \
     }
 #endif
 
@@ -489,6 +550,7 @@ void rpool_impl_bad_chunk_items(void) __attribute__((error(RPOOL_IMPL_MSG_CHUNK_
 #define RPOOL_IMPL_PROTOS(NAME, T, SCOPE)                                                     \
     SCOPE void *NAME##_impl_acquire_slow(uint64_t *h);                                        \
     SCOPE int NAME##_impl_release_slow(uint64_t h, int owned);                                \
+    SCOPE void NAME##_impl_unpin_last(uint64_t h);                                            \
     SCOPE RPOOL_IMPL_MUST_USE size_t NAME##_acquire_n(NAME##_handle *hs, T **objs, size_t n); \
     SCOPE size_t NAME##_release_n(const NAME##_handle *hs, size_t n);                         \
     SCOPE void NAME##_stats(rpool_stats *out);                                                \
@@ -534,6 +596,16 @@ void rpool_impl_bad_chunk_items(void) __attribute__((error(RPOOL_IMPL_MSG_CHUNK_
                                                                        NAME##_handle b)       \
     {                                                                                         \
         return a.value == b.value;                                                            \
+    }                                                                                         \
+    RPOOL_IMPL_MUST_USE RPOOL_IMPL_UNUSED RPOOL_IMPL_FAST T *NAME##_pin(NAME##_handle h)        \
+    {                                                                                         \
+        return RPOOL_IMPL_CAST(T *, rpool_impl_pin(&NAME##_impl_pool,                         \
+                                                   RPOOL_IMPL_SHAPE(NAME, T), h.value));      \
+    }                                                                                         \
+    RPOOL_IMPL_UNUSED RPOOL_IMPL_FAST int NAME##_unpin(NAME##_handle h)                         \
+    {                                                                                         \
+        return rpool_impl_unpin(&NAME##_impl_pool, RPOOL_IMPL_SHAPE(NAME, T), h.value,        \
+                                NAME##_impl_unpin_last);                                      \
     }
 
 #define RPOOL_IMPL_BODIES(NAME, T, SCOPE)                                                     \
@@ -545,6 +617,10 @@ void rpool_impl_bad_chunk_items(void) __attribute__((error(RPOOL_IMPL_MSG_CHUNK_
     SCOPE int NAME##_impl_release_slow(uint64_t h, int owned)                                 \
     {                                                                                         \
         return rpool_impl_release_slow(RPOOL_IMPL_ARGS(NAME, T), h, owned);                   \
+    }                                                                                         \
+    SCOPE void NAME##_impl_unpin_last(uint64_t h)                                             \
+    {                                                                                         \
+        rpool_impl_unpin_last(RPOOL_IMPL_ARGS(NAME, T), h);                                                    \
     }                                                                                         \
     static void *NAME##_impl_acquire_one(uint64_t *h)                                         \
     {                                                                                         \

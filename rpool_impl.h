@@ -137,6 +137,7 @@ typedef struct rpool_impl_layout {
     unsigned bshift;    /* log2(nitems) */
     unsigned idbits;    /* low bits of a handle holding the id */
     int wide;           /* version words are 64-bit (version_bits > 32) */
+    int pins;           /* slot words are 64-bit: version << 32 | pin count */
     uint64_t vmask;     /* all version_bits set */
     size_t hdrbytes;    /* block header with its stranded bitmap */
     size_t vbytes;      /* version words of a block, rounded up to 8 */
@@ -157,6 +158,11 @@ RPOOL_IMPL_FAST uint64_t rpool_impl_min(uint64_t a, uint64_t b)
     return a < b ? a : b;
 }
 
+RPOOL_IMPL_FAST uint64_t rpool_impl_version_bits(const rpool_config *cfg)
+{
+    return cfg->version_bits ? cfg->version_bits : RPOOL_VERSION_BITS;
+}
+
 /* Every field is a function of constants, so in a generated function the
    whole struct folds to immediates. */
 RPOOL_IMPL_FAST rpool_impl_layout rpool_impl_layout_of(size_t size, size_t align,
@@ -173,14 +179,17 @@ RPOOL_IMPL_FAST rpool_impl_layout rpool_impl_layout_of(size_t size, size_t align
     L.bshift = per ? rpool_impl_log2(per) : 0;
     L.nitems = 1u << L.bshift;
 
-    vbits = cfg->version_bits ? cfg->version_bits : RPOOL_VERSION_BITS;
+    vbits = rpool_impl_version_bits(cfg);
     vbits = vbits < 2 ? 2 : vbits > 63 ? 63 : vbits; /* out of range: refused, see rpool_impl_check_config */
+    L.pins = cfg->pins != 0;
+    if (L.pins && vbits > 32) /* refused by the slow path: no handle is ever issued */
+        vbits = 32;
     L.idbits = RPOOL_IMPL_CAST(unsigned, 64 - vbits);
     L.wide = vbits > 32;
     L.vmask = (1ull << vbits) - 1;
 
     L.hdrbytes = sizeof(struct rpool_impl_block) + 8 * ((L.nitems + 63) / 64);
-    L.vbytes = (L.nitems * (L.wide ? 8u : 4u) + 7) & ~RPOOL_IMPL_CAST(size_t, 7);
+    L.vbytes = (L.nitems * (L.wide || L.pins ? 8u : 4u) + 7) & ~RPOOL_IMPL_CAST(size_t, 7);
     L.block_alloc = L.hdrbytes + L.vbytes + (L.align - 8) + L.nitems * size;
 
     L.chunk = RPOOL_IMPL_CAST(uint32_t,
@@ -267,6 +276,7 @@ typedef struct rpool_impl_pool {
     size_t handed;            /* slots of carve ranges handed to threads */
     size_t global_free;       /* ids in `full` and `partial` plus stranded ids */
     size_t retired;           /* atomic */
+    size_t pending;           /* atomic: released while pinned, not yet recycled */
     size_t blocks, bytes, threads;
     uint64_t floor;           /* versions of new slots start here: see rpool_impl_destroy */
     uint32_t *gone;           /* ids of slots retired before a destroy */
@@ -328,20 +338,46 @@ RPOOL_IMPL_FAST char *rpool_impl_base(const rpool_impl_pool *pool, const rpool_i
     return *rpool_impl_slot_of(pool, id >> L->bshift);
 }
 
+/* A pins pool's slot word: version << 32 | pins, the pin count in the low
+   RPOOL_IMPL_PIN_BITS bits (the bits between stay 0). */
+#define RPOOL_IMPL_PIN_BITS 20u
+#define RPOOL_IMPL_PIN_MAX ((1ull << RPOOL_IMPL_PIN_BITS) - 1)
+
+RPOOL_IMPL_FAST uint64_t *rpool_impl_word(const char *base, const rpool_impl_layout *L,
+                                        uint32_t off)
+{
+    return (uint64_t *)(void *)(base - L->vbytes) + off;
+}
+
 RPOOL_IMPL_FAST uint64_t rpool_impl_ver_load(const char *base, const rpool_impl_layout *L,
                                            uint32_t off)
 {
     const char *v = base - L->vbytes;
+    if (L->pins)
+        return RPOOL_IMPL_LOAD(rpool_impl_word(base, L, off), RELAXED) >> 32;
     if (L->wide)
         return RPOOL_IMPL_LOAD((const uint64_t *)(const void *)v + off, RELAXED);
     return RPOOL_IMPL_LOAD((const uint32_t *)(const void *)v + off, RELAXED);
 }
 
+/* The pins of a slot; 0 in a pool without pins. For RPOOL_DEBUG's checks. */
+RPOOL_IMPL_FAST uint64_t rpool_impl_pins_of(const char *base, const rpool_impl_layout *L,
+                                          uint32_t off)
+{
+    if (!L->pins)
+        return 0;
+    return RPOOL_IMPL_LOAD(rpool_impl_word(base, L, off), RELAXED) & RPOOL_IMPL_PIN_MAX;
+}
+
+/* Only for a slot that is not live (so has no pins, and no other thread
+   writes its word) and for release_owned without pins. */
 RPOOL_IMPL_FAST void rpool_impl_ver_store(char *base, const rpool_impl_layout *L, uint32_t off,
                                         uint64_t ver)
 {
     char *v = base - L->vbytes;
-    if (L->wide)
+    if (L->pins)
+        RPOOL_IMPL_STORE(rpool_impl_word(base, L, off), ver << 32, RELAXED);
+    else if (L->wide)
         RPOOL_IMPL_STORE((uint64_t *)(void *)v + off, ver, RELAXED);
     else
         RPOOL_IMPL_STORE((uint32_t *)(void *)v + off, RPOOL_IMPL_CAST(uint32_t, ver), RELAXED);
@@ -351,7 +387,11 @@ RPOOL_IMPL_FAST int rpool_impl_ver_cas(char *base, const rpool_impl_layout *L, u
                                      uint64_t expect, uint64_t ver)
 {
     char *v = base - L->vbytes;
-    if (L->wide) {
+    if (L->pins) { /* only an unpinned word matches */
+        uint64_t e = expect << 32;
+        return __atomic_compare_exchange_n(rpool_impl_word(base, L, off), &e, ver << 32, 0,
+                                           __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+    } else if (L->wide) {
         uint64_t e = expect;
         return __atomic_compare_exchange_n((uint64_t *)(void *)v + off, &e, ver, 0,
                                            __ATOMIC_RELAXED, __ATOMIC_RELAXED);
@@ -367,7 +407,11 @@ RPOOL_IMPL_FAST int rpool_impl_ver_cas(char *base, const rpool_impl_layout *L, u
    version is vmask - 2; releasing it stores vmask - 1 (retired), after
    which the slot is never handed out again. Version words are accessed
    relaxed: no data is published through them. Objects change hands through
-   the pool lock (chunks) or through the caller's own synchronisation. */
+   the pool lock (chunks) or through the caller's own synchronisation.
+   Pins pools are the exception: there the library, not the caller, decides
+   who recycles a slot, so release and unpin are acquire-release, and
+   whatever the releaser wrote and every pinner read happens before the
+   slot's recycling. */
 RPOOL_IMPL_FAST int rpool_impl_is_retired(const rpool_impl_layout *L, uint64_t ver)
 {
     if (L->wide)
@@ -403,6 +447,7 @@ RPOOL_IMPL_FAST void *rpool_impl_issue(char *base, const rpool_impl_layout *L, u
     if (!L->wide) /* 32-bit arithmetic: one add serves the store and the handle */
         ver = RPOOL_IMPL_CAST(uint32_t, RPOOL_IMPL_CAST(uint32_t, cur) + 1);
     RPOOL_IMPL_DEBUG_CHECK(rpool_impl_ver_load(base, L, off) == cur);
+    RPOOL_IMPL_DEBUG_CHECK(rpool_impl_pins_of(base, L, off) == 0);
     RPOOL_IMPL_DEBUG_CHECK((ver & 1) && !rpool_impl_is_retired(L, ver - 1)); /* was free */
     rpool_impl_ver_store(base, L, off, ver);
     *handle = ver << L->idbits | id;
@@ -435,21 +480,51 @@ RPOOL_IMPL_FAST void *rpool_impl_acquire(rpool_impl_pool *pool, rpool_impl_local
     return slow(handle);
 }
 
+/* A slot about to be reused: RPOOL_DEBUG fills it (not init's objects,
+   which keep their state by design) and poisons it. */
+RPOOL_IMPL_FAST void rpool_impl_scrub(char *base, const rpool_impl_layout *L, uint32_t off)
+{
+    if (RPOOL_DEBUG && !L->init)
+        memset(base + off * L->size, RPOOL_IMPL_FILL, L->size);
+    RPOOL_IMPL_POISON(base + off * L->size, L->size);
+}
+
+/* Pins pools: (ver, pins) -> (ver + 1, pins), one CAS, or 0 when the slot
+   is not at version `ver`. *pins: the pins it had. Always atomic, owned or
+   not: a plain store would lose a pin taken in between. */
+RPOOL_IMPL_FAST int rpool_impl_word_release(char *base, const rpool_impl_layout *L, uint32_t off,
+                                          uint64_t ver, uint64_t *pins)
+{
+    uint64_t *word = rpool_impl_word(base, L, off), w = RPOOL_IMPL_LOAD(word, RELAXED);
+
+    do {
+        if (w >> 32 != ver)
+            return 0;
+    } while (!__atomic_compare_exchange_n(word, &w, w + (1ull << 32), 1, __ATOMIC_ACQ_REL,
+                                          __ATOMIC_RELAXED));
+    *pins = w & RPOOL_IMPL_PIN_MAX;
+    return 1;
+}
+
 /* Validates `h` and marks its slot free. Returns 0, -EINVAL or -ESTALE; on
-   success *basep and *idp locate the slot, and *retired says the slot has
-   used its last version, so its id must not be reused. */
+   success *basep and *idp locate the slot, and *keep says the caller must
+   not reuse its id: the slot used its last version (retired), or it is
+   pinned and its last unpin recycles it (pending). */
 RPOOL_IMPL_FAST int rpool_impl_commit(rpool_impl_pool *pool, const rpool_impl_layout *L,
                                     uint64_t h, int owned, char **basep, uint32_t *idp,
-                                    int *retired)
+                                    int *keep)
 {
-    uint64_t ver = h >> L->idbits, next = ver + 1;
+    uint64_t ver = h >> L->idbits, next = ver + 1, pins = 0;
     uint32_t off;
     char *base;
 
     if (RPOOL_IMPL_UNLIKELY(!(ver & 1) || !rpool_impl_check(pool, L, h, idp, &base)))
         return -EINVAL;
     off = *idp & (L->nitems - 1);
-    if (owned) {
+    if (L->pins) {
+        if (RPOOL_IMPL_UNLIKELY(!rpool_impl_word_release(base, L, off, ver, &pins)))
+            return -ESTALE;
+    } else if (owned) {
         if (RPOOL_IMPL_UNLIKELY(rpool_impl_ver_load(base, L, off) != ver))
             return -ESTALE;
         rpool_impl_ver_store(base, L, off, next);
@@ -457,12 +532,16 @@ RPOOL_IMPL_FAST int rpool_impl_commit(rpool_impl_pool *pool, const rpool_impl_la
         return -ESTALE;
     }
     *basep = base;
-    *retired = rpool_impl_is_retired(L, next);
-    if (RPOOL_IMPL_UNLIKELY(*retired))
+    *keep = rpool_impl_is_retired(L, next);
+    if (RPOOL_IMPL_UNLIKELY(*keep))
         RPOOL_IMPL_ADD(&pool->retired, 1);
-    if (RPOOL_DEBUG && !L->init) /* init's objects keep their state by design */
-        memset(base + off * L->size, RPOOL_IMPL_FILL, L->size);
-    RPOOL_IMPL_POISON(base + off * L->size, L->size);
+    if (L->pins && RPOOL_IMPL_UNLIKELY(pins)) { /* pinners may still read it */
+        if (!*keep)
+            RPOOL_IMPL_ADD(&pool->pending, 1);
+        *keep = 1;
+        return 0;
+    }
+    rpool_impl_scrub(base, L, off);
     return 0;
 }
 
@@ -475,12 +554,12 @@ RPOOL_IMPL_FAST int rpool_impl_release(rpool_impl_pool *pool, rpool_impl_local *
     rpool_impl_entry *e = lp->top;
     uint32_t id = 0;
     char *base = 0;
-    int r, retired = 0;
+    int r, keep = 0;
 
     if (RPOOL_IMPL_UNLIKELY(e == lp->limit))
         return slow(h, owned);
-    r = rpool_impl_commit(pool, &L, h, owned, &base, &id, &retired);
-    if (RPOOL_IMPL_LIKELY(r == 0 && !retired)) {
+    r = rpool_impl_commit(pool, &L, h, owned, &base, &id, &keep);
+    if (RPOOL_IMPL_LIKELY(r == 0 && !keep)) {
         e->base = base;
         e->id = id;
         e->ver = RPOOL_IMPL_CAST(uint32_t, (h >> L.idbits) + 1);
@@ -524,6 +603,68 @@ RPOOL_IMPL_FAST void *rpool_impl_address(const rpool_impl_pool *pool, size_t siz
         rpool_impl_ver_load(base, &L, off) == RPOOL_IMPL_LOAD(&pool->floor, RELAXED))
         return 0;
     return base + off * L.size;
+}
+
+/* Adds a pin only while the slot is at the handle's live version: one CAS
+   that never writes a slot the caller does not hold, so a stale pin leaves
+   a free or reused slot untouched. */
+RPOOL_IMPL_FAST void *rpool_impl_pin(const rpool_impl_pool *pool, size_t size, size_t align,
+                                   const rpool_config *cfg, uint64_t h)
+{
+    const rpool_impl_layout L = rpool_impl_layout_of(size, align, cfg);
+    uint64_t ver = h >> L.idbits, *word, w;
+    uint32_t id = 0, off;
+    char *base = 0;
+
+    if (!L.pins) {
+        errno = ENOTSUP;
+        return 0;
+    }
+    if (RPOOL_IMPL_UNLIKELY(!(ver & 1) || !rpool_impl_check(pool, &L, h, &id, &base))) {
+        errno = EINVAL;
+        return 0;
+    }
+    off = id & (L.nitems - 1);
+    word = rpool_impl_word(base, &L, off);
+    w = RPOOL_IMPL_LOAD(word, RELAXED);
+    do {
+        if (RPOOL_IMPL_UNLIKELY(w >> 32 != ver)) {
+            errno = ESTALE;
+            return 0;
+        }
+        if (RPOOL_IMPL_UNLIKELY((w & RPOOL_IMPL_PIN_MAX) == RPOOL_IMPL_PIN_MAX)) {
+            errno = EOVERFLOW;
+            return 0;
+        }
+    } while (!__atomic_compare_exchange_n(word, &w, w + 1, 1, __ATOMIC_RELAXED,
+                                          __ATOMIC_RELAXED));
+    return base + off * L.size;
+}
+
+/* Takes a pin off while the slot is at the handle's version (still live) or
+   the next (released, pending): one CAS. The unpin that takes the last pin
+   off a released slot recycles it, through `last`. */
+RPOOL_IMPL_FAST int rpool_impl_unpin(const rpool_impl_pool *pool, size_t size, size_t align,
+                                   const rpool_config *cfg, uint64_t h, void (*last)(uint64_t))
+{
+    const rpool_impl_layout L = rpool_impl_layout_of(size, align, cfg);
+    uint64_t ver = h >> L.idbits, *word, w;
+    uint32_t id = 0;
+    char *base = 0;
+
+    if (!L.pins || RPOOL_IMPL_UNLIKELY(!(ver & 1) || !rpool_impl_check(pool, &L, h, &id, &base)))
+        return -EINVAL;
+    word = rpool_impl_word(base, &L, id & (L.nitems - 1));
+    w = RPOOL_IMPL_LOAD(word, RELAXED);
+    do {
+        if (RPOOL_IMPL_UNLIKELY((w >> 32 != ver && w >> 32 != ver + 1) ||
+                                !(w & RPOOL_IMPL_PIN_MAX)))
+            return -EINVAL;
+    } while (!__atomic_compare_exchange_n(word, &w, w - 1, 1, __ATOMIC_ACQ_REL,
+                                          __ATOMIC_RELAXED));
+    if (RPOOL_IMPL_UNLIKELY(w >> 32 != ver && (w & RPOOL_IMPL_PIN_MAX) == 1))
+        last(h);
+    return 0;
 }
 
 /* ===================================================================== */
@@ -655,6 +796,7 @@ static inline void rpool_impl_debug_chunk(const rpool_impl_pool *pool, const rpo
         RPOOL_IMPL_DEBUG_CHECK(ver == rpool_impl_entry_ver(&e[i], L));
         RPOOL_IMPL_DEBUG_CHECK(e[i].base == rpool_impl_base(pool, L, e[i].id));
         RPOOL_IMPL_DEBUG_CHECK(ver >= pool->floor && !(ver & 1) && !rpool_impl_is_retired(L, ver));
+        RPOOL_IMPL_DEBUG_CHECK(rpool_impl_pins_of(e[i].base, L, e[i].id & (L->nitems - 1)) == 0);
     }
     (void)pool;
 }
@@ -1120,7 +1262,8 @@ static inline int rpool_impl_check_config(const rpool_config *cfg)
 {
     return RPOOL_IMPL_VERSION_BITS_OK(cfg->version_bits) &&
            RPOOL_IMPL_BLOCK_ITEMS_OK(cfg->block_items) &&
-           RPOOL_IMPL_CHUNK_ITEMS_OK(cfg->chunk_items);
+           RPOOL_IMPL_CHUNK_ITEMS_OK(cfg->chunk_items) &&
+           RPOOL_IMPL_PINS_OK(cfg->pins, cfg->version_bits);
 }
 
 /* ---- acquire and release ----------------------------------------------- */
@@ -1286,12 +1429,31 @@ static inline int rpool_impl_release_slow(rpool_impl_pool *pool, rpool_impl_loca
     const rpool_impl_layout L = rpool_impl_layout_of(size, align, cfg);
     char *base = 0;
     uint32_t id = 0;
-    int r, retired = 0;
+    int r, keep = 0;
 
-    r = rpool_impl_commit(pool, &L, h, owned, &base, &id, &retired);
-    if (r == 0 && !retired)
+    r = rpool_impl_commit(pool, &L, h, owned, &base, &id, &keep);
+    if (r == 0 && !keep)
         rpool_impl_recycle(pool, tls, &L, base, id, (h >> L.idbits) + 1);
     return r;
+}
+
+/* The unpin that took the last pin off the released slot `h` named: the
+   slot is recycled now, like a release does it, unless it is retired (it
+   was counted when released and stays out of use). */
+static inline void rpool_impl_unpin_last(rpool_impl_pool *pool, rpool_impl_local **tls,
+                                         size_t size, size_t align, const rpool_config *cfg,
+                                         uint64_t h)
+{
+    const rpool_impl_layout L = rpool_impl_layout_of(size, align, cfg);
+    uint64_t next = (h >> L.idbits) + 1;
+    uint32_t id = RPOOL_IMPL_CAST(uint32_t, h & ((1ull << L.idbits) - 1));
+    char *base = rpool_impl_base(pool, &L, id);
+
+    rpool_impl_scrub(base, &L, id & (L.nitems - 1));
+    if (rpool_impl_is_retired(&L, next))
+        return;
+    RPOOL_IMPL_SUB(&pool->pending, 1);
+    rpool_impl_recycle(pool, tls, &L, base, id, next);
 }
 
 /* Takes back an acquire that never reached the caller (acquire_n's
@@ -1309,12 +1471,15 @@ static inline void rpool_impl_unacquire(rpool_impl_pool *pool, rpool_impl_local 
     if (!rpool_impl_check(pool, &L, h, &id, &base))
         return;
     off = id & (L.nitems - 1);
-    /* Fails only if a forger released the unseen handle: then it is free. */
-    if (!rpool_impl_ver_cas(base, &L, off, ver, ver - 1))
+    /* Fails only if a forger released the unseen handle (then it is free)
+       or, in a pins pool, pinned it: then it is released as any handle is,
+       and its last unpin recycles it. */
+    if (!rpool_impl_ver_cas(base, &L, off, ver, ver - 1)) {
+        if (L.pins)
+            (void)rpool_impl_release_slow(pool, tls, size, align, cfg, h, 0);
         return;
-    if (RPOOL_DEBUG && !L.init)
-        memset(base + off * L.size, RPOOL_IMPL_FILL, L.size);
-    RPOOL_IMPL_POISON(base + off * L.size, L.size);
+    }
+    rpool_impl_scrub(base, &L, off);
     rpool_impl_recycle(pool, tls, &L, base, id, ver - 1);
 }
 
@@ -1381,6 +1546,8 @@ static inline void rpool_impl_stats(rpool_impl_pool *pool, size_t size, size_t a
     out->carved = carved;
     out->retired = rpool_impl_min(RPOOL_IMPL_LOAD(&pool->retired, RELAXED), carved);
     rest = carved - out->retired;
+    out->pending = rpool_impl_min(RPOOL_IMPL_LOAD(&pool->pending, RELAXED), rest);
+    rest -= out->pending;
     out->global_free = rpool_impl_min(pool->global_free, rest);
     rest -= out->global_free;
     out->cached = rpool_impl_min(cached, rest);
@@ -1552,6 +1719,7 @@ static inline void rpool_impl_destroy(rpool_impl_pool *pool, rpool_impl_local **
     RPOOL_IMPL_STORE(&pool->nfull, 0, RELAXED);
     RPOOL_IMPL_STORE(&pool->nstranded, 0, RELAXED);
     RPOOL_IMPL_STORE(&pool->retired, 0, RELAXED);
+    RPOOL_IMPL_STORE(&pool->pending, 0, RELAXED);
     pool->partial = 0;
     pool->nempty = 0;
     pool->tails = 0;
