@@ -14,6 +14,7 @@ RPOOL_DEFINE_STATIC_EX(vb64, item, .version_bits = 64);
 RPOOL_DEFINE_STATIC_EX(vb1, item, .version_bits = 1, .max_items = 10);
 RPOOL_DEFINE_STATIC_EX(wide_blocks, item, .block_items = 65537);
 RPOOL_DEFINE_STATIC_EX(long_chunks, item, .chunk_items = (1 << 20) + 1);
+RPOOL_DEFINE_STATIC_EX(wide_pins, item, .version_bits = 40, .pins = 1);
 RPOOL_DEFINE_STATIC_EX(fine, item, .version_bits = 63, .block_items = 65536,
                        .chunk_items = 1 << 20);
 
@@ -52,6 +53,7 @@ REFUSED(vb64)
 REFUSED(vb1)
 REFUSED(wide_blocks)
 REFUSED(long_chunks)
+REFUSED(wide_pins)
 
 static void the_limits_themselves_work(void)
 {
@@ -69,6 +71,7 @@ int main(void)
     RUN(vb1_refuses_every_acquire_with_einval);
     RUN(wide_blocks_refuses_every_acquire_with_einval);
     RUN(long_chunks_refuses_every_acquire_with_einval);
+    RUN(wide_pins_refuses_every_acquire_with_einval);
     RUN(the_limits_themselves_work);
     return test_summary();
 }

@@ -65,6 +65,7 @@ builds() {
 vb='version_bits must be 0 \(default\) or 2\.\.63'
 bi='block_items must be at most 65536'
 ci='chunk_items must be at most 1048576'
+pb='a pool with pins needs version_bits of at most 32'
 
 # C cannot assert on a config; the compiler folds it at -O1 and above.
 for opt in -O1 -O2 -Os; do
@@ -80,7 +81,13 @@ EOF
     fails chunk_items_past_2_20_is_an_error c $opt "$ci" <<'EOF'
 RPOOL_DEFINE_STATIC_EX(items, item, .chunk_items = (1 << 20) + 1);
 EOF
+    fails pins_with_40_version_bits_is_an_error c $opt "$pb" <<'EOF'
+RPOOL_DEFINE_STATIC_EX(items, item, .version_bits = 40, .pins = 1);
+EOF
 done
+fails pins_with_a_wide_default_is_an_error c '-O2 -DRPOOL_VERSION_BITS=40' "$pb" <<'EOF'
+RPOOL_DEFINE_STATIC_EX(items, item, .pins = 1);
+EOF
 fails a_bad_declare_fails_in_the_unit_that_defines_it c -O2 "$vb" <<'EOF'
 RPOOL_DECLARE_EX(items, item, .block_items = 16, .version_bits = 70);
 RPOOL_DEFINE(items, item);
@@ -94,6 +101,7 @@ for opt in -O0 -O2; do
     builds limits_themselves_are_accepted c $opt <<'EOF'
 RPOOL_DEFINE_STATIC_EX(lo, item, .version_bits = 2, .block_items = 65536, .chunk_items = 1 << 20);
 RPOOL_DEFINE_STATIC_EX(hi, item, .version_bits = 63);
+RPOOL_DEFINE_STATIC_EX(pinned, item, .version_bits = 32, .pins = 1);
 EOF
 done
 
@@ -111,6 +119,9 @@ RPOOL_DEFINE_STATIC_EX(items, item, 0, 65537);
 EOF
     fails chunk_items_past_2_20_is_an_error "$std" -O0 "$ci" <<'EOF'
 RPOOL_DEFINE_STATIC_EX(items, item, 0, 0, (1 << 20) + 1);
+EOF
+    fails pins_with_40_version_bits_is_an_error "$std" -O0 "$pb" <<'EOF'
+RPOOL_DEFINE_STATIC_EX(items, item, 0, 0, 0, 0, 40, 0, 1);
 EOF
     builds limits_themselves_are_accepted "$std" -O0 <<'EOF'
 RPOOL_DEFINE_STATIC_EX(lo, item, 0, 65536, 1 << 20, 0, 2);

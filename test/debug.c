@@ -1,6 +1,7 @@
 /* debug.c - RPOOL_DEBUG (built with -DRPOOL_DEBUG=1): released objects are
  * filled with 0xDB, or under AddressSanitizer poisoned so that a write
- * through a stale raw pointer is reported; the extra consistency checks
+ * through a stale raw pointer is reported (pinned ones only when their last
+ * unpin recycles them); the extra consistency checks
  * fire on a corrupted pool and stay quiet on a correct workout.
  *
  * RPOOL_ASSERT is routed to a recorder, so that a check that fires can be
@@ -59,6 +60,7 @@ static int init_thing(void *obj)
 RPOOL_DEFINE_STATIC_EX(dbg, thing, .block_items = 16, .chunk_items = 8);
 RPOOL_DEFINE_STATIC_EX(dbi, thing, .block_items = 16, .init = init_thing);
 RPOOL_DEFINE_STATIC_EX(dbw, thing, .block_items = 64, .chunk_items = 16);
+RPOOL_DEFINE_STATIC_EX(dbp, thing, .block_items = 16, .chunk_items = 8, .pins = 1);
 
 #ifdef RPOOL_IMPL_ASAN
 
@@ -86,6 +88,25 @@ static void a_released_object_is_poisoned_until_acquired_again(void)
     CHECK_EQ(dbg_release(h[0]), 0);
     CHECK_EQ(dbg_release(h[2]), 0);
     dbg_destroy();
+    CHECK_NO_ASSERT();
+}
+
+/* Released while pinned, it stays readable by the pinners: poisoned only
+   when its last unpin recycles it. */
+static void a_released_pinned_object_is_poisoned_only_at_its_last_unpin(void)
+{
+    dbp_handle h;
+    thing *o = dbp_acquire(&h);
+
+    CHECK(o);
+    o->b = 9;
+    CHECK(dbp_pin(h) == o);
+    CHECK_EQ(dbp_release(h), 0);
+    CHECK(!__asan_region_is_poisoned(o, sizeof(thing)));
+    CHECK_EQ(o->b, 9);
+    CHECK_EQ(dbp_unpin(h), 0);
+    CHECK(__asan_address_is_poisoned(&o->b));
+    dbp_destroy();
     CHECK_NO_ASSERT();
 }
 
@@ -166,6 +187,26 @@ static void a_released_object_is_filled_with_0xdb(void)
     CHECK_NO_ASSERT();
 }
 
+/* Released while pinned, it keeps its bytes for the pinners: filled only
+   when its last unpin recycles it. */
+static void a_released_pinned_object_is_filled_only_at_its_last_unpin(void)
+{
+    dbp_handle h;
+    thing *o = dbp_acquire(&h);
+
+    CHECK(o);
+    memset(o, 0x22, sizeof(thing));
+    CHECK(dbp_pin(h) == o);
+    CHECK(dbp_pin(h) == o);
+    CHECK_EQ(dbp_release(h), 0);
+    CHECK_EQ(dbp_unpin(h), 0);
+    CHECK(all_bytes(o, 0x22, sizeof(thing)));
+    CHECK_EQ(dbp_unpin(h), 0);
+    CHECK(all_bytes(o, 0xdb, sizeof(thing)));
+    dbp_destroy();
+    CHECK_NO_ASSERT();
+}
+
 #endif
 
 static void objects_of_a_pool_with_init_keep_their_state(void)
@@ -208,6 +249,28 @@ static void handing_out_a_live_slot_is_caught(void)
     CHECK_EQ(asserts, 1);
     asserts = 0;
     dbg_destroy();
+    CHECK_NO_ASSERT();
+}
+
+/* White box: a free slot of a pins pool still carrying a pin is being
+   handed out. */
+static void handing_out_a_pinned_free_slot_is_caught(void)
+{
+    rpool_impl_layout L = rpool_impl_layout_of(sizeof(thing), _Alignof(thing), &dbp_config);
+    dbp_handle h, again;
+    uint32_t id;
+    char *base;
+
+    CHECK(dbp_acquire(&h));
+    CHECK_EQ(dbp_release(h), 0);
+    id = (uint32_t)dbp_id(h);
+    base = rpool_impl_base(&dbp_impl_pool, &L, id);
+    __atomic_fetch_add(rpool_impl_word(base, &L, id & (L.nitems - 1)), 1, __ATOMIC_RELAXED);
+    CHECK_NO_ASSERT();
+    CHECK(dbp_acquire(&again)); /* the same id, from the local chunk */
+    CHECK_EQ(asserts, 1);
+    asserts = 0;
+    dbp_destroy();
     CHECK_NO_ASSERT();
 }
 
@@ -293,11 +356,14 @@ int main(void)
 #ifdef RPOOL_IMPL_ASAN
     RUN(a_released_object_is_poisoned_until_acquired_again);
     RUN(a_write_through_a_stale_pointer_is_reported);
+    RUN(a_released_pinned_object_is_poisoned_only_at_its_last_unpin);
 #else
     RUN(a_released_object_is_filled_with_0xdb);
+    RUN(a_released_pinned_object_is_filled_only_at_its_last_unpin);
 #endif
     RUN(objects_of_a_pool_with_init_keep_their_state);
     RUN(handing_out_a_live_slot_is_caught);
+    RUN(handing_out_a_pinned_free_slot_is_caught);
     RUN(a_free_count_that_disagrees_with_the_chunks_is_caught);
     RUN(a_correct_workout_trips_no_check);
     return test_summary();
