@@ -10,14 +10,14 @@
 # replay) again, with its flags
 # in OPT, under $(BUILD)/<target> (a recursive make, so the Makefile's own
 # CFLAGS stay), runs them through test/run.sh and ends with its
-# "N passed, M failed" line. The sanitizers also run the stress test built
+# "N passed, M failed" line. The sanitizers also run the stress tests built
 # with RPOOL_DEBUG=1. A runtime the compiler cannot link, or a missing
 # valgrind, is installed with apt-get first.
 #
 # make test checks (test/san_flags.sh) that these recursive builds pass each
 # flag to the compiler once.
 
-TEST_PROGS += $(BUILD)/test/stress $(BUILD)/test/faults $(BUILD)/test/debug
+TEST_PROGS += $(BUILD)/test/stress $(BUILD)/test/stress_pins $(BUILD)/test/faults $(BUILD)/test/debug
 
 $(BUILD)/test/debug: CPPFLAGS += -DRPOOL_DEBUG=1
 
@@ -55,15 +55,17 @@ tsan:
 	@TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 	$(MAKE) --no-print-directory san-run BUILD=$(BUILD)/tsan OPT="$(SAN_OPT) -fsanitize=thread"
 
-# The sanitizer runs add the stress test built with RPOOL_DEBUG's checks and
-# poisoning (make test runs it once, without them, to stay short).
-$(BUILD)/test/stress_debug: test/stress.c test/test.h $(HEADERS)
+# The sanitizer runs add the stress tests built with RPOOL_DEBUG's checks and
+# poisoning (make test runs them once, without them, to stay short).
+SAN_DEBUG_PROGS := $(BUILD)/test/stress_debug $(BUILD)/test/stress_pins_debug
+
+$(BUILD)/test/%_debug: test/%.c test/test.h $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -DRPOOL_DEBUG=1 $(CFLAGS) -o $@ $< $(LDLIBS)
 
 san-run:
-	@$(MAKE) --no-print-directory $(SAN_PROGS) $(BUILD)/test/stress_debug
-	@sh test/run.sh $(SAN_PROGS) $(BUILD)/test/stress_debug
+	@$(MAKE) --no-print-directory $(SAN_PROGS) $(SAN_DEBUG_PROGS)
+	@sh test/run.sh $(SAN_PROGS) $(SAN_DEBUG_PROGS)
 
 # Each program runs through a two-line wrapper, since test/run.sh runs
 # programs, not command lines.
