@@ -12,17 +12,25 @@
  *
  *   - epoll carries the connection's 64-bit handle (epoll_data.u64), never
  *     a pointer. An event for a connection that was ended meanwhile, maybe
- *     with its slot already serving a new client, fails conns_lookup() and
- *     is dropped: a pointer would have sent it to the wrong client.
+ *     with its slot already serving a new client, fails conns_pin() and is
+ *     dropped: a pointer would have sent it to the wrong client.
+ *   - Both threads work on a connection only while they hold a pin on it
+ *     (the pool has .pins = 1): the event loop for one event, the idle
+ *     reaper for one look at it. While pinned, its slot cannot be handed
+ *     to a new client, even if the other thread ends the connection, so
+ *     every field read under the pin is this connection's, before and
+ *     after its release. lookup() would give no such promise: the reaper
+ *     could read another client's state in a slot reused under it.
  *   - Two threads may end the same connection at the same moment: the
  *     event loop (the peer hung up) and the idle reaper. Both call
  *     conns_release() on the handle; exactly one gets 0 and disposes of the
  *     socket, the other gets -ESTALE and backs off. No lock is needed for
- *     that decision.
+ *     that decision. The slot is recycled when the last pin is gone.
  *   - Only the event loop calls close(). The reaper shuts down a socket it
  *     wins and hands it to the loop, which closes it between two batches
  *     of events, so a descriptor number is never freed while the loop may
- *     still be using it.
+ *     still be using it. Pins keep slots from being reused, not descriptor
+ *     numbers: those belong to the kernel.
  */
 #define _GNU_SOURCE /* accept4, epoll_pwait */
 
@@ -62,7 +70,7 @@ typedef struct conn {
     size_t pending, sent;        /* echo bytes in buf, and how many went out */
     char buf[BUF_BYTES];
 } conn;
-RPOOL_DEFINE_STATIC_EX(conns, conn, .max_items = MAX_CONNS);
+RPOOL_DEFINE_STATIC_EX(conns, conn, .max_items = MAX_CONNS, .pins = 1);
 
 /* epoll_data for the listening socket: 0 is never a connection's handle. */
 #define LISTENER 0
@@ -99,28 +107,6 @@ static void on_signal(int signo)
     stop_signal = signo;
 }
 
-/* Ends the connection that h names, if this caller is first: the only way
- * either thread ends one. Returns 1, with the connection's socket in *fd,
- * to the caller whose release succeeded; 0 to the one that got -ESTALE,
- * which must then leave both the slot and the socket alone.
- *
- * The fd is read before the release because afterwards the slot is not
- * ours to read: the winner has just freed it (the loop may reuse it for
- * the next client at once), and the loser never owned it. If the release
- * succeeds, the slot still had h's version at that instant, and versions
- * only grow, so it held this connection throughout and the fd we read is
- * this connection's. If it fails, the value we read may be another
- * client's socket, and we drop it. */
-static int end_conn(conns_handle h, conn *c, int *fd)
-{
-    int f = atomic_load_explicit(&c->fd, memory_order_relaxed);
-
-    if (conns_release(h) != 0)
-        return 0;
-    *fd = f;
-    return 1;
-}
-
 static void close_fd(int fd)
 {
     if (close(fd) == 0)
@@ -130,13 +116,14 @@ static void close_fd(int fd)
 }
 
 /* The event loop's own end of a connection: the peer hung up, or the
-   socket failed. */
+   socket failed. Of the loop and the reaper, the one whose release returns
+   0 ends the connection. The caller holds a pin, so c is still this
+   connection after the release, and its fd is still this connection's
+   socket: only the winner closes it, and the winner is us. */
 static void hang_up(conns_handle h, conn *c)
 {
-    int fd;
-
-    if (end_conn(h, c, &fd)) {
-        close_fd(fd);
+    if (conns_release(h) == 0) {
+        close_fd(atomic_load_explicit(&c->fd, memory_order_relaxed));
         counters.closed_by_loop++;
     } else {
         counters.loop_lost++; /* the reaper was first: the socket is its */
@@ -192,24 +179,15 @@ static void flush(int ep, conns_handle h, conn *c, int fd)
     watch(ep, fd, h, c, 0);
 }
 
-static void on_event(int ep, conns_handle h, uint32_t events)
+/* One event of the connection c, pinned by the caller. */
+static void serve(int ep, conns_handle h, conn *c, uint32_t events)
 {
-    conn *c = conns_lookup(h);
+    int fd = atomic_load_explicit(&c->fd, memory_order_relaxed);
     ssize_t n;
-    int fd;
 
-    if (!c) {
-        /* The reaper ended this connection: after epoll_wait filled the
-           batch, or before, and its shut-down socket is readable until we
-           close it after this batch. The slot may already serve a new
-           client, whose events carry its own handle. */
-        counters.stale_events++;
-        return;
-    }
     /* The reaper may end the connection from here on; it then shuts the
        socket down but leaves it open, so the calls below fail or see EOF,
        and hang_up() learns it lost. */
-    fd = atomic_load_explicit(&c->fd, memory_order_relaxed);
     if (events & EPOLLERR) {
         hang_up(h, c);
         return;
@@ -229,6 +207,22 @@ static void on_event(int ep, conns_handle h, uint32_t events)
     c->pending = (size_t)n;
     c->sent = 0;
     flush(ep, h, c, fd);
+}
+
+static void on_event(int ep, conns_handle h, uint32_t events)
+{
+    conn *c = conns_pin(h);
+
+    if (!c) {
+        /* The reaper ended this connection: after epoll_wait filled the
+           batch, or before, and its shut-down socket is readable until we
+           close it after this batch. The slot may already serve a new
+           client, whose events carry its own handle. */
+        counters.stale_events++;
+        return;
+    }
+    serve(ep, h, c, events);
+    conns_unpin(h);
 }
 
 static void accept_all(int ep, int lfd)
@@ -265,8 +259,12 @@ static void accept_all(int ep, int lfd)
         ev.events = EPOLLIN;
         ev.data.u64 = h.value;
         if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
+            /* Not set up (self is not h): the reaper leaves it alone, so
+               the socket is ours to close. */
             perror("echo_server: epoll_ctl");
-            hang_up(h, c);
+            close_fd(fd);
+            counters.closed_by_loop++;
+            conns_release(h);
             continue;
         }
         /* The reaper finds connections by scanning the pool, so it can meet
@@ -277,11 +275,13 @@ static void accept_all(int ep, int lfd)
     }
 }
 
-/* The reaper's end of a connection. If it wins the release, it shuts the
- * socket down and lists it for the loop to close.
+/* The reaper's end of a connection, which the caller has pinned. If it
+ * wins the release, it shuts the socket down and lists it for the loop to
+ * close. The pin keeps c this connection's after the release, so the fd
+ * read then is still its socket, and no other thread disposes of it.
  *
  * Why not close() here: the loop may be inside recv() on this socket,
- * having looked the handle up just before our release. Closing would free
+ * having pinned the handle just before our release. Closing would free
  * the number for the next accept() while that call may still use it.
  * shutdown() ends the conversation instead (the client sees EOF, the
  * loop's calls fail or see EOF) and keeps the number taken until the
@@ -296,7 +296,7 @@ static void accept_all(int ep, int lfd)
 static int reap(conns_handle h, conn *c)
 {
     struct timespec nap = { 0, 1000000 };
-    int fd, won;
+    int won;
 
     pthread_mutex_lock(&doomed.lock);
     while (doomed.n == MAX_CONNS) {
@@ -304,8 +304,9 @@ static int reap(conns_handle h, conn *c)
         nanosleep(&nap, NULL);
         pthread_mutex_lock(&doomed.lock);
     }
-    won = end_conn(h, c, &fd);
+    won = conns_release(h) == 0;
     if (won) {
+        int fd = atomic_load_explicit(&c->fd, memory_order_relaxed);
         shutdown(fd, SHUT_RDWR);
         doomed.fds[doomed.n++] = fd;
     }
@@ -313,18 +314,27 @@ static int reap(conns_handle h, conn *c)
     return won;
 }
 
-static void reap_if_idle(conn *c, conns_handle h, void *arg)
+/* for_each's pointer is a snapshot, like lookup's: the loop may end this
+   connection and give its slot to a new client while we look. So the
+   reaper pins the handle first, and reads only under the pin. */
+static void reap_if_idle(conn *snapshot, conns_handle h, void *arg)
 {
     int64_t now = *(const int64_t *)arg;
+    conn *c = conns_pin(h);
 
-    if (atomic_load_explicit(&c->self, memory_order_acquire) != h.value)
-        return; /* acquired but not set up yet */
-    if (now - atomic_load_explicit(&c->last_active, memory_order_relaxed) < idle_ms)
-        return;
-    if (reap(h, c))
-        counters.reaped++;
-    else
-        counters.reaper_lost++; /* the loop was first: the client hung up meanwhile */
+    (void)snapshot;
+    if (!c)
+        return; /* ended since for_each saw it */
+    /* The loop sets a new connection up after acquiring it, and stores
+       self last: until then the fields may still be the last client's. */
+    if (atomic_load_explicit(&c->self, memory_order_acquire) == h.value &&
+        now - atomic_load_explicit(&c->last_active, memory_order_relaxed) >= idle_ms) {
+        if (reap(h, c))
+            counters.reaped++;
+        else
+            counters.reaper_lost++; /* the loop was first: the client hung up meanwhile */
+    }
+    conns_unpin(h);
 }
 
 /* The second thread: every so often, end the connections that have been
@@ -344,12 +354,14 @@ static void *reaper(void *arg)
     return NULL;
 }
 
+/* Runs once the reaper has stopped: nothing else touches the pool, so the
+   fd is read before the release, with no pin. */
 static void close_at_exit(conn *c, conns_handle h, void *arg)
 {
-    int fd;
+    int fd = atomic_load_explicit(&c->fd, memory_order_relaxed);
 
     (void)arg;
-    if (end_conn(h, c, &fd)) {
+    if (conns_release(h) == 0) {
         close_fd(fd);
         counters.closed_at_exit++;
     }
@@ -472,20 +484,24 @@ int main(int argc, char **argv)
     printf("release races lost: %ld by the event loop, %ld by the reaper; "
            "stale events ignored: %ld\n",
            counters.loop_lost, counters.reaper_lost, counters.stale_events);
-    printf("pool: live %zu, cached %zu, global_free %zu, carved %zu, retired %zu, blocks %zu, "
-           "bytes %zu, threads %zu\n",
-           st.live, st.cached, st.global_free, st.carved, st.retired, st.blocks, st.bytes,
-           st.threads);
+    printf("pool: live %zu, cached %zu, global_free %zu, carved %zu, retired %zu, pending %zu, "
+           "blocks %zu, bytes %zu, threads %zu\n",
+           st.live, st.cached, st.global_free, st.carved, st.retired, st.pending, st.blocks,
+           st.bytes, st.threads);
 
     /* Every accepted socket was ended once, by one of three paths, and
-       closed once: a second close() of a number would fail or show here. */
-    ok = st.live == 0 && counters.close_errors == 0 && counters.fds_closed == counters.accepted &&
+       closed once: a second close() of a number would fail or show here.
+       Every pin was undone: nothing is pending. */
+    ok = st.live == 0 && st.pending == 0 && counters.close_errors == 0 &&
+         counters.fds_closed == counters.accepted &&
          counters.closed_by_loop + counters.reaped + counters.closed_at_exit == counters.accepted;
     if (ok)
         printf("ok: %ld sockets, each closed exactly once\n", counters.accepted);
     else
-        printf("FAILED: %ld sockets closed for %ld accepted, %ld close errors, %zu still live\n",
-               counters.fds_closed, counters.accepted, counters.close_errors, st.live);
+        printf("FAILED: %ld sockets closed for %ld accepted, %ld close errors, %zu still live, "
+               "%zu pending\n",
+               counters.fds_closed, counters.accepted, counters.close_errors, st.live,
+               st.pending);
     conns_destroy();
     return ok ? 0 : 1;
 }

@@ -42,11 +42,11 @@ typedef struct item {
 #define DEAD_RING 512
 
 RPOOL_DEFINE_STATIC_EX(pa, item, .pins = 1, .block_items = 16, .chunk_items = 8,
-                       .max_items = MAX_IDS)
+                       .max_items = MAX_IDS);
 /* Eight version bits: a slot lives 127 times, then retires, so slots also
    retire while pinned, under load. */
 RPOOL_DEFINE_STATIC_EX(pr, item, .pins = 1, .block_items = 16, .chunk_items = 8,
-                       .version_bits = 8, .max_items = MAX_IDS)
+                       .version_bits = 8, .max_items = MAX_IDS);
 
 /* The pool under test, its calls taking and giving plain handle values. */
 typedef struct pool_ops {
