@@ -23,6 +23,11 @@
  *   bench_SYS_SIZE w9 REPS N     N live objects, then N / 2: one update of
  *                                every live one through NAME_for_each, a
  *                                lookup of each handle, and a plain array
+ *   bench_SYS_SIZE w10 REPS N    rpool only: pin, read a word, unpin one
+ *                                object, N times, against the same read
+ *                                under a pthread mutex and rwlock; on one
+ *                                thread, then on two at once on that object
+ *   bench_SYS_SIZE w1p REPS N    rpool only: w1 on a pool with .pins
  *   bench_SYS_SIZE mem N         peak RSS growth per live object at N live
  *
  * Every timed figure is printed as one line
@@ -911,6 +916,175 @@ static void w9(int reps, uint64_t n)
 
 #endif
 
+/* ---- W10 pinned reads, and W1 on a pins pool -------------------------- */
+
+#if defined(BENCH_RPOOL)
+
+RPOOL_DEFINE_STATIC_EX(pobjs, bench_obj, .pins = 1);
+
+enum w10_guard { W10_PIN, W10_MUTEX, W10_RWLOCK, W10_GUARDS };
+
+static pthread_mutex_t w10_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_rwlock_t w10_rwlock = PTHREAD_RWLOCK_INITIALIZER;
+
+/* n reads of a word of one object, each under its own guard: a pin of the
+   object's handle, the mutex, or the rwlock's read side. */
+__attribute__((noinline)) static uint64_t w10_pin_loop(pobjs_handle h, uint64_t n)
+{
+    uint64_t i, sum = 0;
+
+    for (i = 0; i < n; i++) {
+        bench_obj *p = pobjs_pin(h);
+        if (!p)
+            bench_fail("pin");
+        sum += p->w[0];
+        bench_escape(p);
+        if (pobjs_unpin(h) != 0)
+            bench_fail("unpin");
+    }
+    return sum;
+}
+
+__attribute__((noinline)) static uint64_t w10_mutex_loop(const bench_obj *p, uint64_t n)
+{
+    uint64_t i, sum = 0;
+
+    for (i = 0; i < n; i++) {
+        pthread_mutex_lock(&w10_mutex);
+        sum += p->w[0];
+        bench_escape((void *)p);
+        pthread_mutex_unlock(&w10_mutex);
+    }
+    return sum;
+}
+
+__attribute__((noinline)) static uint64_t w10_rwlock_loop(const bench_obj *p, uint64_t n)
+{
+    uint64_t i, sum = 0;
+
+    for (i = 0; i < n; i++) {
+        pthread_rwlock_rdlock(&w10_rwlock);
+        sum += p->w[0];
+        bench_escape((void *)p);
+        pthread_rwlock_unlock(&w10_rwlock);
+    }
+    return sum;
+}
+
+typedef struct w10_job {
+    enum w10_guard guard;
+    pobjs_handle h;
+    const bench_obj *p;
+    uint64_t n;
+} w10_job;
+
+static uint64_t w10_run(const w10_job *j, uint64_t n)
+{
+    switch (j->guard) {
+    case W10_PIN:
+        return w10_pin_loop(j->h, n);
+    case W10_MUTEX:
+        return w10_mutex_loop(j->p, n);
+    default:
+        return w10_rwlock_loop(j->p, n);
+    }
+}
+
+static void *w10_thread(void *arg)
+{
+    const w10_job *j = (const w10_job *)arg;
+    uint64_t sum = w10_run(j, WARM_PAIRS);
+
+    start_line_wait();
+    sum += w10_run(j, j->n);
+    bench_escape(&sum);
+    return 0;
+}
+
+/* Metrics GUARD-1 (one thread: ns per read) and GUARD-2 (two threads
+   reading the same object at once: wall time / reads per thread, as W3). */
+static void w10(int reps, uint64_t n)
+{
+    static const char *const name[W10_GUARDS] = { "pin", "mutex", "rwlock" };
+    double *v1 = (double *)xcalloc((size_t)reps, sizeof *v1);
+    double *v2 = (double *)xcalloc((size_t)reps, sizeof *v2);
+    w10_job job;
+    int g, k;
+
+    memset(&job, 0, sizeof job);
+    job.p = pobjs_acquire(&job.h);
+    if (!job.p)
+        bench_fail("get");
+    job.n = n;
+    for (g = 0; g < W10_GUARDS; g++) {
+        char metric[32];
+        uint64_t sum;
+
+        job.guard = (enum w10_guard)g;
+        sum = w10_run(&job, WARM_PAIRS);
+        for (k = 0; k < reps; k++) {
+            double t0 = now_ns();
+            sum += w10_run(&job, n);
+            v1[k] = (now_ns() - t0) / (double)n;
+        }
+        bench_escape(&sum);
+        for (k = 0; k < reps; k++) {
+            pthread_t t[2];
+            double t0;
+
+            start_line_reset();
+            spawn(&t[0], w10_thread, &job);
+            spawn(&t[1], w10_thread, &job);
+            t0 = start_line_open(2);
+            pthread_join(t[0], 0);
+            pthread_join(t[1], 0);
+            v2[k] = (now_ns() - t0) / (double)n;
+        }
+        snprintf(metric, sizeof metric, "%s-1", name[g]);
+        report("W10", metric, v1, (size_t)reps, "ns/read");
+        snprintf(metric, sizeof metric, "%s-2", name[g]);
+        report("W10", metric, v2, (size_t)reps, "ns/read");
+    }
+    if (pobjs_release(job.h) != 0)
+        bench_fail("put");
+    free(v1);
+    free(v2);
+}
+
+/* W1's loop on the pins pool: what .pins costs acquire and release. */
+__attribute__((noinline)) static void w1p_loop(uint64_t n)
+{
+    uint64_t i;
+
+    for (i = 0; i < n; i++) {
+        pobjs_handle h;
+        bench_obj *p = pobjs_acquire(&h);
+        if (!p)
+            bench_fail("get");
+        p->w[0] = i;
+        bench_escape(p);
+        if (pobjs_release(h) != 0)
+            bench_fail("put");
+    }
+}
+
+static void w1p(int reps, uint64_t n)
+{
+    double *v = (double *)xcalloc((size_t)reps, sizeof *v);
+    int k;
+
+    w1p_loop(WARM_PAIRS);
+    for (k = 0; k < reps; k++) {
+        double t0 = now_ns();
+        w1p_loop(n);
+        v[k] = (now_ns() - t0) / (double)n;
+    }
+    report("W1", "pair-pins", v, (size_t)reps, "ns/pair");
+    free(v);
+}
+
+#endif
+
 /* ---- memory per live object ------------------------------------------ */
 
 static void mem(uint64_t n)
@@ -966,9 +1140,9 @@ static const char *name_of_malloc(void)
 static void usage(const char *prog)
 {
     fprintf(stderr,
-            "usage: %s w1|w1k|w1x2|w2|w3|w4|w5|w6|w9 REPS N  |  w8own REPS N THREADS  |\n"
+            "usage: %s w1|w1k|w1x2|w2|w3|w4|w5|w6|w9|w10|w1p REPS N  |  w8own REPS N THREADS  |\n"
             "       w8pc REPS N PAIRS  |  w7 THREADS  |  mem N\n"
-            "(w3, w4, w7, w8own, w8pc, w9: only where the system takes part)\n",
+            "(w3, w4, w7, w8own, w8pc, w9, w10, w1p: only where the system takes part)\n",
             prog);
     exit(2);
 }
@@ -1024,6 +1198,12 @@ int main(int argc, char **argv)
 #if SYS_CHECKED
     else if (argc == 4 && strcmp(mode, "w9") == 0)
         w9(reps, n);
+#endif
+#if defined(BENCH_RPOOL)
+    else if (argc == 4 && strcmp(mode, "w10") == 0)
+        w10(reps, n);
+    else if (argc == 4 && strcmp(mode, "w1p") == 0)
+        w1p(reps, n);
 #endif
     else if (argc == 3 && strcmp(mode, "mem") == 0)
         mem(n);

@@ -4,7 +4,8 @@
 #                      the whole suite and writes bench/RESULTS.md and
 #                      bench/results.svg: 6-9 minutes on 2 cores (4-7
 #                      measured before W8, W9 and vcheck; about 2 more
-#                      estimated for them from bench-quick's run times);
+#                      estimated for them from bench-quick's run times;
+#                      W10 and w1p, added later, not yet timed);
 #                      RESULTS.md records how long each run took
 #   make bench-quick   the same suite, short, into $(BUILD)/bench/quick/
 #                      (72 s on 2 busy cores)

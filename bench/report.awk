@@ -133,6 +133,13 @@ END {
     headline()
 
     timed("W1", "pair", "W1 hot pair", "Get one object, write a word of it, put it back; " count(w1) " times, " reps(w1) " repetitions; nothing else live.")
+    if (has("W1", "pair-pins", "rpool", 16) && has("W1", "pair", "rpool", 16)) {
+        print "W1 on a pool with `.pins = 1` (16 B, `w1p`): " cell("W1", "pair-pins", "rpool", 16) " ns per pair, " \
+              ratio(get("W1", "pair-pins", "rpool", 16), get("W1", "pair", "rpool", 16)) " the plain pool's W1" \
+              ((("w1p" SUBSEP "rpool" SUBSEP 16) in ir) && (("w1" SUBSEP "rpool" SUBSEP 16) in ir) ? \
+               sprintf("; %.1f instructions per pair against %.1f", ir["w1p", "rpool", 16], ir["w1", "rpool", 16]) : "") "."
+        print ""
+    }
     timed("W1", "pair-x2", "W1 with two pairs in flight (diagnosis)", "The same pairs two at a time: get a, get b, touch both, put a, put b (`w1x2`); ns per pair. Not a target: it shows whether a pair is bound by the latency of one chain of dependent loads and stores (then this is much faster than W1) or by the work itself (then it is not).")
     timed("W2", "acquire-cold", "W2 batch: acquire, round 1 (cold)", "Get " count(w2) " objects and keep them, then put them all back; 5 rounds in each of " reps(w2) " fresh child processes. This table: the gets of round 1.")
     timed("W2", "acquire-warm", "W2 batch: acquire, rounds 2–5", "The gets of rounds 2–5, after round 1 put everything back.")
@@ -180,6 +187,20 @@ END {
     scaling("own", "cpu", w8threads, "W8 own pairs, M pairs per CPU-second", "The same runs: pairs ÷ the CPU time of the whole process (`CLOCK_PROCESS_CPUTIME_ID`) over the same span, thread exit included.")
     scaling("pc", "wall", w8pairs, "W8 producer/consumer pairs, M objects per wall-second", "P pairs (the columns) at once, each a W4: a producer gets and touches objects and passes them through its own 1024-slot ring to its consumer, which puts them (rpool: `release` or `release_owned`); " count(w8pc) " objects in all, split evenly over the pairs, " reps(w8pc) " repetitions; 16-byte objects. Millions of objects ÷ wall time, median (min–max); ×best as above. 2 P threads on " ncores " cores: oversubscribed from " (int(ncores / 2) + 1) " pairs. The freelist and vcheck are single-threaded: n/a.")
     scaling("pc", "cpu", w8pairs, "W8 producer/consumer pairs, M objects per CPU-second", "The same runs: objects ÷ the CPU time of the whole process. A thread waiting on its ring spins 64 pauses, then yields; its waiting counts.")
+
+    # W10: reads under a pin against the same reads under a lock.
+    if (("W10" SUBSEP "pin-1") in unit) {
+        print "### W10 pinned reads of one hot object"
+        print ""
+        print "Read a word of one live 16-byte object " count(w10) " times, " reps(w10) " repetitions, each read under its own guard: `pobjs_pin` then `pobjs_unpin` of its handle (a pool with `.pins = 1`), a `pthread_mutex_t` lock and unlock, or a `pthread_rwlock_t` read lock and unlock. Two threads: both read the same object at once; wall time ÷ reads per thread (as W3). Median (min–max) in " unit["W10" SUBSEP "pin-1"] "."
+        print ""
+        print "| guard | 1 thread | 2 threads, one object |"
+        print "|---|---:|---:|"
+        print "| pin + unpin | " cell("W10", "pin-1", "rpool", 16) " | " cell("W10", "pin-2", "rpool", 16) " |"
+        print "| pthread_mutex | " cell("W10", "mutex-1", "rpool", 16) " | " cell("W10", "mutex-2", "rpool", 16) " |"
+        print "| pthread_rwlock, read side | " cell("W10", "rwlock-1", "rpool", 16) " | " cell("W10", "rwlock-2", "rpool", 16) " |"
+        print ""
+    }
 
     print "### W7 thread churn"
     print ""
@@ -325,6 +346,25 @@ END {
         }
     if (any)
         print "| W6 lookup ≤ 1.3× the pointer array | " f " | " timed_verdict(ok, st) " |"
+    print ""
+    pins_targets()
+}
+
+# Targets of issue 10 (pins), checked against this run's figures.
+function pins_targets(    x, st, z) {
+    z = 16
+    if (!has("W1", "pair-pins", "rpool", z) || !has("W1", "pair", "rpool", z)) return
+    print "## Targets (issue 10, pins)"
+    print ""
+    print "| target | measured | |"
+    print "|---|---|---|"
+    x = get("W1", "pair-pins", "rpool", z) / get("W1", "pair", "rpool", z)
+    st = settles(key("W1", "pair-pins", "rpool", z), key("W1", "pair", "rpool", z), 1.3)
+    print "| W1 time on a pins pool ≤ 1.3× a plain pool | " sprintf("%.2f×", x) " | " timed_verdict(x <= 1.3, st) " |"
+    if ((("w1p" SUBSEP "rpool" SUBSEP z) in ir) && (("w1" SUBSEP "rpool" SUBSEP z) in ir)) {
+        x = ir["w1p", "rpool", z] / ir["w1", "rpool", z]
+        print "| W1 instructions on a pins pool ≤ 1.3× a plain pool | " sprintf("%.1f against %.1f: %.2f×", ir["w1p", "rpool", z], ir["w1", "rpool", z], x) " | " verdict(x <= 1.3) " |"
+    }
     print ""
 }
 

@@ -28,11 +28,11 @@ case $mode in
 full)
     w1="11 10000000"; w1x2=$w1; w2="5 1000000"; w3="7 10000000"; w4="9 2000000"
     w5="7 5000000"; w6="7 2000000"; w7_runs=10; cg_n=500000; cg_sizes=$sizes
-    w8own="5 8000000"; w8pc="5 2000000"; w9="11 1000000" ;;
+    w8own="5 8000000"; w8pc="5 2000000"; w9="11 1000000"; w10="7 5000000" ;;
 quick)
     w1="3 1000000"; w1x2=$w1; w2="2 200000"; w3="3 1000000"; w4="3 200000"
     w5="3 500000"; w6="3 500000"; w7_runs=3; cg_n=100000; cg_sizes=16
-    w8own="2 1000000"; w8pc="2 200000"; w9="3 1000000" ;;
+    w8own="2 1000000"; w8pc="2 200000"; w9="3 1000000"; w10="3 500000" ;;
 *)
     echo "run.sh: MODE is full or quick" >&2; exit 2 ;;
 esac
@@ -66,7 +66,7 @@ measure() {
     echo "X commit $(git -C "$here/.." rev-parse --short HEAD 2>/dev/null || echo unknown)$(
         git -C "$here/.." diff --quiet HEAD -- rpool.h rpool_impl.h 2>/dev/null ||
         echo ' with uncommitted changes to rpool.h/rpool_impl.h')" >> "$raw"
-    for p in w1 w2 w3 w4 w5 w6 w8own w8pc w9; do
+    for p in w1 w2 w3 w4 w5 w6 w8own w8pc w9 w10; do
         eval "echo \"X $p \$$p\"" >> "$raw"
     done
     echo "X w7 $w7_threads" >> "$raw"
@@ -127,6 +127,13 @@ measure() {
         done
     done
 
+    # W10 (pinned reads against a mutex and an rwlock) and W1 on a pool with
+    # .pins: rpool's own, 16-byte objects.
+    # shellcheck disable=SC2086
+    run "$bin/bench_rpool_16" w10 $w10
+    # shellcheck disable=SC2086
+    run "$bin/bench_rpool_16" w1p $w1
+
     # Memory per live object: one process per system and size.
     for z in $sizes; do
         for s in $systems; do
@@ -175,6 +182,13 @@ measure() {
                 echo "I $w $s $z $a $b $cg_n" | tee -a "$raw" >&2
             done
         done
+        a=$(ir "$bin/bench_rpool_$z" w1p 1 $cg_n) || exit 1
+        b=$(ir "$bin/bench_rpool_$z" w1p 1 $((2 * cg_n))) || exit 1
+        if [ -z "$a" ] || [ -z "$b" ]; then
+            echo "run.sh: callgrind gave no count for rpool $z w1p" >&2
+            exit 1
+        fi
+        echo "I w1p rpool $z $a $b $cg_n" | tee -a "$raw" >&2
     done
 
     echo "X load_end $(load)" >> "$raw"
@@ -267,7 +281,7 @@ md=$out/RESULTS.md
     echo
     awk -v w1="$(meta w1)" -v w2="$(meta w2)" -v w3="$(meta w3)" -v w4="$(meta w4)" \
         -v w5="$(meta w5)" -v w6="$(meta w6)" -v w7="$(meta w7)" -v mem="$(meta mem)" \
-        -v w8own="$(meta w8own)" -v w8pc="$(meta w8pc)" -v w9="$(meta w9)" \
+        -v w8own="$(meta w8own)" -v w8pc="$(meta w8pc)" -v w9="$(meta w9)" -v w10="$(meta w10)" \
         -v w8threads="$(meta w8threads)" -v w8pairs="$(meta w8pairs)" -v ncores="$(meta cores)" \
         -f "$here/report.awk" "$raw"
     if [ -f "$here/analysis.md" ]; then
