@@ -367,6 +367,17 @@
 #ifndef RPOOL_FREE
 #include <stdlib.h>
 #define RPOOL_FREE(p) free(p)
+#define RPOOL_IMPL_LIBC_FREE 1 /* NAME_trim may ask the C library to give back */
+#endif
+#if defined(RPOOL_MAP) != defined(RPOOL_UNMAP)
+#error "rpool: define both RPOOL_MAP and RPOOL_UNMAP, or neither"
+#endif
+#ifndef RPOOL_MAP
+#define RPOOL_MAP(size) rpool_impl_map(size)
+#define RPOOL_UNMAP(p, size) rpool_impl_unmap((p), (size))
+#endif
+#ifndef RPOOL_DECOMMIT
+#define RPOOL_DECOMMIT(p, size) rpool_impl_decommit((p), (size))
 #endif
 #ifndef RPOOL_BLOCK_BYTES
 #define RPOOL_BLOCK_BYTES 65536u
@@ -399,8 +410,10 @@ typedef struct rpool_config {
     uint64_t max_items;    /* capacity: slots ever carved; 0 = limited only by id bits */
     unsigned version_bits; /* bits of the handle given to the version, default 32, 2..63 */
     int (*init)(void *obj); /* called once when a slot is first carved; nonzero = refuse */
-    int pins;              /* nonzero: NAME_pin / NAME_unpin supported (last, so that
-                              C++17 positional configs stay valid) */
+    int pins;              /* nonzero: NAME_pin / NAME_unpin supported */
+    unsigned auto_trim;    /* 1..100: NAME_trim runs by itself when more than this
+                              percent of the slots are free on the global side; 0 = off.
+                              New fields go last, so C++17 positional configs stay valid */
 } rpool_config;
 
 typedef struct rpool_stats {
@@ -424,10 +437,12 @@ typedef struct rpool_stats {
 #define RPOOL_IMPL_BLOCK_ITEMS_OK(n) ((n) <= RPOOL_IMPL_MAX_BLOCK_ITEMS)
 #define RPOOL_IMPL_CHUNK_ITEMS_OK(n) ((n) <= RPOOL_IMPL_MAX_CHUNK)
 #define RPOOL_IMPL_PINS_OK(p, v) (!(p) || ((v) ? (v) : RPOOL_VERSION_BITS) <= 32)
+#define RPOOL_IMPL_AUTO_TRIM_OK(n) ((n) <= 100)
 #define RPOOL_IMPL_MSG_VERSION_BITS "rpool: version_bits must be 0 (default) or 2..63"
 #define RPOOL_IMPL_MSG_BLOCK_ITEMS "rpool: block_items must be at most 65536"
 #define RPOOL_IMPL_MSG_CHUNK_ITEMS "rpool: chunk_items must be at most 1048576"
 #define RPOOL_IMPL_MSG_PINS "rpool: a pool with pins needs version_bits of at most 32"
+#define RPOOL_IMPL_MSG_AUTO_TRIM "rpool: auto_trim must be 0 (off) or a percent, 1..100"
 #define RPOOL_IMPL_MSG_SIZE "rpool: sizeof(T) is 0: a pool needs a type with a size"
 #define RPOOL_IMPL_MSG_TYPE "rpool: RPOOL_DEFINE must name the same T as RPOOL_DECLARE"
 
@@ -465,6 +480,7 @@ void rpool_impl_bad_version_bits(void) __attribute__((error(RPOOL_IMPL_MSG_VERSI
 void rpool_impl_bad_block_items(void) __attribute__((error(RPOOL_IMPL_MSG_BLOCK_ITEMS)));
 void rpool_impl_bad_chunk_items(void) __attribute__((error(RPOOL_IMPL_MSG_CHUNK_ITEMS)));
 void rpool_impl_bad_pins(void) __attribute__((error(RPOOL_IMPL_MSG_PINS)));
+void rpool_impl_bad_auto_trim(void) __attribute__((error(RPOOL_IMPL_MSG_AUTO_TRIM)));
 /* A macro, not a function, so that the call is located at the caller's
    line: Clang names no inlining chain in this diagnostic. */
 #define RPOOL_IMPL_CHECK_CONSTANT(value, ok, bad) \
@@ -515,6 +531,8 @@ void rpool_impl_bad_pins(void) __attribute__((error(RPOOL_IMPL_MSG_PINS)));
                   RPOOL_IMPL_MSG_CHUNK_ITEMS);                                                \
     static_assert(RPOOL_IMPL_PINS_OK(NAME##_config.pins, NAME##_config.version_bits),         \
                   RPOOL_IMPL_MSG_PINS);                                                       \
+    static_assert(RPOOL_IMPL_AUTO_TRIM_OK(NAME##_config.auto_trim),                           \
+                  RPOOL_IMPL_MSG_AUTO_TRIM);                                                  \
     static_assert(sizeof(NAME##_impl_type) > 0, RPOOL_IMPL_MSG_SIZE)
 #define RPOOL_IMPL_CHECK_BODY(NAME)
 #else
@@ -528,6 +546,8 @@ void rpool_impl_bad_pins(void) __attribute__((error(RPOOL_IMPL_MSG_PINS)));
                                   rpool_impl_bad_block_items);                                \
         RPOOL_IMPL_CHECK_CONSTANT(NAME##_config.chunk_items, RPOOL_IMPL_CHUNK_ITEMS_OK,       \
                                   rpool_impl_bad_chunk_items);                                \
+        RPOOL_IMPL_CHECK_CONSTANT(NAME##_config.auto_trim, RPOOL_IMPL_AUTO_TRIM_OK,           \
+                                  rpool_impl_bad_auto_trim);                                  \
         (__builtin_constant_p(NAME##_config.pins) &&                                          \
                  __builtin_constant_p(NAME##_config.version_bits) &&                          \
                  !RPOOL_IMPL_PINS_OK(NAME##_config.pins, NAME##_config.version_bits)          \
@@ -556,6 +576,7 @@ void rpool_impl_bad_pins(void) __attribute__((error(RPOOL_IMPL_MSG_PINS)));
     SCOPE void NAME##_stats(rpool_stats *out);                                                \
     SCOPE void NAME##_for_each(void (*fn)(T *obj, NAME##_handle h, void *arg), void *arg);    \
     SCOPE void NAME##_thread_flush(void);                                                     \
+    SCOPE size_t NAME##_trim(void);                                                           \
     SCOPE void NAME##_destroy(void);
 
 #define RPOOL_IMPL_INLINE(NAME, T)                                                            \
@@ -620,7 +641,7 @@ void rpool_impl_bad_pins(void) __attribute__((error(RPOOL_IMPL_MSG_PINS)));
     }                                                                                         \
     SCOPE void NAME##_impl_unpin_last(uint64_t h)                                             \
     {                                                                                         \
-        rpool_impl_unpin_last(RPOOL_IMPL_ARGS(NAME, T), h);                                                    \
+        rpool_impl_unpin_last(RPOOL_IMPL_ARGS(NAME, T), h);                                   \
     }                                                                                         \
     static void *NAME##_impl_acquire_one(uint64_t *h)                                         \
     {                                                                                         \
@@ -666,6 +687,10 @@ void rpool_impl_bad_pins(void) __attribute__((error(RPOOL_IMPL_MSG_PINS)));
     SCOPE void NAME##_thread_flush(void)                                                      \
     {                                                                                         \
         rpool_impl_thread_flush(&NAME##_impl_pool, &NAME##_impl_local);                       \
+    }                                                                                         \
+    SCOPE size_t NAME##_trim(void)                                                            \
+    {                                                                                         \
+        return rpool_impl_trim(&NAME##_impl_pool, RPOOL_IMPL_SHAPE(NAME, T));                 \
     }                                                                                         \
     SCOPE void NAME##_destroy(void)                                                           \
     {                                                                                         \

@@ -35,6 +35,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#if defined(RPOOL_IMPL_LIBC_FREE) && defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #if defined(__GNUC__) || defined(__clang__)
 #define RPOOL_IMPL_LIKELY(x) __builtin_expect(!!(x), 1)
@@ -103,6 +108,46 @@ static inline void rpool_impl_asan_granules(char *p, size_t n, int poison)
 #endif
 #define RPOOL_IMPL_FILL 0xdb
 
+/* The default block memory: anonymous private mappings (RPOOL_MAP,
+   RPOOL_UNMAP, RPOOL_DECOMMIT in rpool.h). A strict ISO build (-std=c11,
+   or _POSIX_C_SOURCE alone) hides MAP_ANONYMOUS and madvise; their Linux
+   values are the same on the architectures named. */
+#if defined(MAP_ANONYMOUS)
+#define RPOOL_IMPL_MAP_ANON MAP_ANONYMOUS
+#elif defined(MAP_ANON)
+#define RPOOL_IMPL_MAP_ANON MAP_ANON
+#elif defined(__linux__) && (defined(__x86_64__) || defined(__i386__) || \
+                             defined(__aarch64__) || defined(__arm__) || defined(__riscv))
+#define RPOOL_IMPL_MAP_ANON 0x20
+#else
+#error "rpool: define _DEFAULT_SOURCE before any include, or RPOOL_MAP and RPOOL_UNMAP"
+#endif
+#if defined(MADV_DONTNEED)
+#define RPOOL_IMPL_DONTNEED MADV_DONTNEED
+#elif defined(__linux__)
+#define RPOOL_IMPL_DONTNEED 4
+RPOOL_IMPL_EXTERN int madvise(void *addr, size_t len, int advice);
+#else
+#define RPOOL_IMPL_DONTNEED POSIX_MADV_DONTNEED
+#define madvise posix_madvise
+#endif
+
+static inline void *rpool_impl_map(size_t bytes)
+{
+    void *p = mmap(0, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | RPOOL_IMPL_MAP_ANON, -1, 0);
+    return p == MAP_FAILED ? 0 : p;
+}
+
+static inline void rpool_impl_unmap(void *p, size_t bytes)
+{
+    munmap(p, bytes);
+}
+
+static inline int rpool_impl_decommit(void *p, size_t bytes)
+{
+    return madvise(p, bytes, RPOOL_IMPL_DONTNEED);
+}
+
 /* Blocks per group. Groups are allocated one at a time, when first needed. */
 #define RPOOL_IMPL_GROUP_SHIFT 12u
 #define RPOOL_IMPL_GROUP_BLOCKS (1u << RPOOL_IMPL_GROUP_SHIFT)
@@ -112,18 +157,25 @@ static inline void rpool_impl_asan_granules(char *p, size_t n, int poison)
 #define RPOOL_IMPL_MAX_BLOCK_ITEMS 65536u
 #define RPOOL_IMPL_MAX_CHUNK (1u << 20) /* ids per chunk */
 
-/* Lives in front of a block's version words. `next_tail` links blocks whose
+/* Bytes of address space a span of blocks takes, at least (see [state]). */
+#define RPOOL_IMPL_SPAN_BYTES (1u << 18)
+
+/* A block's header, kept apart from its memory (in its span's array of
+   headers) so that it outlives a trim. `next_tail` links blocks whose
    uncarved tail an exiting thread handed back; `next_stranded` links blocks
    holding ids freed while no chunk could be allocated, marked in the bitmap
-   (one bit per slot) that follows the struct. Both lists are under the pool
-   lock. */
+   (one bit per slot) that follows the struct. A trimmed block (its memory
+   handed back by NAME_trim) is on the trimmed list, through `next_tail`
+   too (it has no tail), and `floor` is the highest version any of its
+   slots had. Everything is under the pool lock. */
 struct rpool_impl_block {
-    void *raw;
     struct rpool_impl_block *next_tail;
     struct rpool_impl_block *next_stranded;
+    uint64_t floor;
     uint32_t first; /* id of the block's first slot */
-    uint32_t tail_begin, tail_end;
+    uint32_t tail_begin; /* a tail always runs to the block's end */
     uint32_t nstranded;
+    int trimmed;
 };
 
 /* ===================================================================== */
@@ -141,11 +193,15 @@ typedef struct rpool_impl_layout {
     uint64_t vmask;     /* all version_bits set */
     size_t hdrbytes;    /* block header with its stranded bitmap */
     size_t vbytes;      /* version words of a block, rounded up to 8 */
-    size_t block_alloc; /* bytes asked of RPOOL_CALLOC for one block */
+    size_t voff;        /* from a block's start to its items: vbytes rounded to align */
+    size_t stride;      /* bytes of a block in its span */
+    uint32_t span_blocks; /* blocks per span */
+    size_t span_bytes;  /* bytes asked of RPOOL_MAP for one span */
     uint32_t chunk;     /* ids per free chunk */
     uint64_t cap;       /* slots that may ever be carved */
     uint32_t ngroups;   /* entries of the group table */
     int (*init)(void *obj);
+    unsigned auto_trim; /* percent, 0 = off */
 } rpool_impl_layout;
 
 RPOOL_IMPL_FAST unsigned rpool_impl_log2(uint64_t x)
@@ -190,7 +246,8 @@ RPOOL_IMPL_FAST rpool_impl_layout rpool_impl_layout_of(size_t size, size_t align
 
     L.hdrbytes = sizeof(struct rpool_impl_block) + 8 * ((L.nitems + 63) / 64);
     L.vbytes = (L.nitems * (L.wide || L.pins ? 8u : 4u) + 7) & ~RPOOL_IMPL_CAST(size_t, 7);
-    L.block_alloc = L.hdrbytes + L.vbytes + (L.align - 8) + L.nitems * size;
+    L.voff = (L.vbytes + L.align - 1) & ~(L.align - 1);
+    L.stride = (L.voff + L.nitems * size + L.align - 1) & ~(L.align - 1);
 
     L.chunk = RPOOL_IMPL_CAST(uint32_t,
         rpool_impl_min(cfg->chunk_items ? cfg->chunk_items : L.nitems, RPOOL_IMPL_MAX_CHUNK));
@@ -203,7 +260,12 @@ RPOOL_IMPL_FAST rpool_impl_layout rpool_impl_layout_of(size_t size, size_t align
     blocks = (L.cap + L.nitems - 1) >> L.bshift;
     L.ngroups = RPOOL_IMPL_CAST(uint32_t,
         (blocks + RPOOL_IMPL_GROUP_BLOCKS - 1) >> RPOOL_IMPL_GROUP_SHIFT);
+    L.span_blocks = RPOOL_IMPL_CAST(uint32_t,
+        rpool_impl_min((RPOOL_IMPL_SPAN_BYTES + L.stride - 1) / L.stride, blocks));
+    L.span_blocks = L.span_blocks ? L.span_blocks : 1;
+    L.span_bytes = L.span_blocks * L.stride + (L.align > 4096 ? L.align : 0);
     L.init = cfg->init;
+    L.auto_trim = cfg->auto_trim;
     return L;
 }
 
@@ -231,6 +293,19 @@ typedef struct rpool_impl_chunk {
 typedef struct rpool_impl_group {
     char *blocks[RPOOL_IMPL_GROUP_BLOCKS]; /* each points at its items (base) */
 } rpool_impl_group;
+
+/* Blocks live in spans: one RPOOL_MAP each, of span_blocks blocks side by
+   side (`stride` bytes each: version words, then items), and an array of
+   their headers. A span is address space: its pages are committed as they
+   are first written, and NAME_trim decommits those of trimmed blocks, but
+   a span stays mapped until NAME_destroy, so no address a handle can reach
+   ever faults. Small blocks (256 objects of 16 bytes: 5 KiB) share pages
+   this way, where a mapping per block would waste most of a page each. */
+typedef struct rpool_impl_span {
+    char *raw;  /* what RPOOL_MAP returned */
+    char *mem;  /* the first block's start, aligned */
+    char *hdrs; /* span_blocks headers, hdrbytes apart */
+} rpool_impl_span;
 
 struct rpool_impl_pool;
 
@@ -278,6 +353,12 @@ typedef struct rpool_impl_pool {
     size_t retired;           /* atomic */
     size_t pending;           /* atomic: released while pinned, not yet recycled */
     size_t blocks, bytes, threads;
+    rpool_impl_span *spans;   /* nspans of them, room for spans_cap */
+    size_t nspans, spans_cap;
+    struct rpool_impl_block *trimmed; /* blocks NAME_trim emptied, made again first */
+    size_t walkers;           /* atomic: NAME_for_each calls under way */
+    int undecommitted;        /* trimmed blocks whose memory a walk kept */
+    size_t trim_at;           /* auto_trim: global_free that calls trim next */
     uint64_t floor;           /* versions of new slots start here: see rpool_impl_destroy */
     uint32_t *gone;           /* ids of slots retired before a destroy */
     size_t ngone;
@@ -315,6 +396,14 @@ typedef struct rpool_impl_registry {
 extern "C" {
 #endif
 RPOOL_IMPL_WEAK rpool_impl_registry rpool_impl_reg = { PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0, 0 };
+/* The guard block: the table entry of a trimmed block points at its end,
+   so that its version words (the largest block's worth, below it) all
+   read 0 and every handle into the block is refused without a read of the
+   memory trim handed back. Never written: a release's compare-and-swap
+   against it fails (an odd version never equals 0). Writable memory all
+   the same, because a failed locked compare-and-swap may still write back
+   the value it read. */
+RPOOL_IMPL_WEAK uint64_t rpool_impl_guard[RPOOL_IMPL_MAX_BLOCK_ITEMS];
 RPOOL_IMPL_WEAK RPOOL_IMPL_TLS rpool_impl_thread rpool_impl_me;
 #ifdef __cplusplus
 }
@@ -332,10 +421,19 @@ RPOOL_IMPL_FAST char **rpool_impl_slot_of(const rpool_impl_pool *pool, uint32_t 
     return (char **)(pool->table[b >> RPOOL_IMPL_GROUP_SHIFT] + (uintptr_t)b * sizeof(char *));
 }
 
+/* A block's entry changes when NAME_trim swaps in the guard and when the
+   block is made again: loaded with acquire, so the version words written
+   before the swap are seen (a plain load on x86). */
 RPOOL_IMPL_FAST char *rpool_impl_base(const rpool_impl_pool *pool, const rpool_impl_layout *L,
                                     uint32_t id)
 {
-    return *rpool_impl_slot_of(pool, id >> L->bshift);
+    return RPOOL_IMPL_LOAD(rpool_impl_slot_of(pool, id >> L->bshift), ACQUIRE);
+}
+
+/* The base of the guard block (see rpool_impl_guard). */
+RPOOL_IMPL_FAST char *rpool_impl_guard_base(void)
+{
+    return (char *)(void *)(rpool_impl_guard + RPOOL_IMPL_MAX_BLOCK_ITEMS);
 }
 
 /* A pins pool's slot word: version << 32 | pins, the pin count in the low
@@ -432,7 +530,7 @@ RPOOL_IMPL_FAST int rpool_impl_check(const rpool_impl_pool *pool, const rpool_im
     if (RPOOL_IMPL_UNLIKELY(b >= RPOOL_IMPL_LOAD(&pool->nblocks, ACQUIRE) || raw >> 32))
         return 0;
     *id = RPOOL_IMPL_CAST(uint32_t, raw);
-    *base = *rpool_impl_slot_of(pool, RPOOL_IMPL_CAST(uint32_t, b));
+    *base = RPOOL_IMPL_LOAD(rpool_impl_slot_of(pool, RPOOL_IMPL_CAST(uint32_t, b)), ACQUIRE);
     return 1;
 }
 
@@ -600,6 +698,7 @@ RPOOL_IMPL_FAST void *rpool_impl_address(const rpool_impl_pool *pool, size_t siz
     char *base = 0;
 
     if (id >= L.cap || !rpool_impl_check(pool, &L, id, &id32, &base) ||
+        base == rpool_impl_guard_base() ||
         rpool_impl_ver_load(base, &L, off) == RPOOL_IMPL_LOAD(&pool->floor, RELAXED))
         return 0;
     return base + off * L.size;
@@ -701,9 +800,20 @@ static inline void rpool_impl_unlock(pthread_mutex_t *lock)
     (void)r;
 }
 
-static inline struct rpool_impl_block *rpool_impl_header(char *base, const rpool_impl_layout *L)
+/* Pool lock held (the array of spans grows under it). Block b's header. */
+static inline struct rpool_impl_block *rpool_impl_header(const rpool_impl_pool *pool,
+                                                         const rpool_impl_layout *L, uint32_t b)
 {
-    return (struct rpool_impl_block *)(void *)(base - L->vbytes - L->hdrbytes);
+    const rpool_impl_span *sp = &pool->spans[b / L->span_blocks];
+    return (struct rpool_impl_block *)(void *)(sp->hdrs + (size_t)(b % L->span_blocks) *
+                                                              L->hdrbytes);
+}
+
+/* Block b's first byte: the start of its version words' stride. */
+static inline char *rpool_impl_block_start(const rpool_impl_pool *pool,
+                                           const rpool_impl_layout *L, uint32_t b)
+{
+    return pool->spans[b / L->span_blocks].mem + (size_t)(b % L->span_blocks) * L->stride;
 }
 
 static inline uint64_t *rpool_impl_bitmap(struct rpool_impl_block *blk)
@@ -899,9 +1009,8 @@ static inline void rpool_impl_give_tail_locked(rpool_impl_pool *pool, const rpoo
     uint32_t cur = rpool_impl_range_cur(r), end = rpool_impl_range_end(r);
 
     if (cur < end) {
-        struct rpool_impl_block *blk = rpool_impl_header(rpool_impl_base(pool, L, cur), L);
+        struct rpool_impl_block *blk = rpool_impl_header(pool, L, cur >> L->bshift);
         blk->tail_begin = cur;
-        blk->tail_end = end;
         blk->next_tail = pool->tails;
         pool->tails = blk;
         pool->handed -= end - cur;
@@ -1155,16 +1264,87 @@ static inline int rpool_impl_steal_locked(rpool_impl_pool *pool, rpool_impl_loca
     return 0;
 }
 
+/* Pool lock held. Room for one more span in the array of spans. */
+static inline int rpool_impl_span_room_locked(rpool_impl_pool *pool)
+{
+    rpool_impl_span *spans;
+    size_t cap = pool->spans_cap ? 2 * pool->spans_cap : 4;
+
+    if (pool->nspans < pool->spans_cap)
+        return 0;
+    spans = RPOOL_IMPL_CAST(rpool_impl_span *, rpool_impl_alloc(pool, cap * sizeof *spans));
+    if (!spans)
+        return -ENOMEM;
+    if (pool->nspans)
+        memcpy(spans, pool->spans, pool->nspans * sizeof *spans);
+    rpool_impl_free(pool, pool->spans, pool->spans_cap * sizeof *spans);
+    pool->spans = spans;
+    pool->spans_cap = cap;
+    return 0;
+}
+
+/* Pool lock held. Makes block b = nblocks: a new span when b starts one (an
+   RPOOL_MAP of span_bytes, and its headers), a place in the group table,
+   its version words; then publishes it. 0, -ENOMEM. */
+static inline int rpool_impl_make_block_locked(rpool_impl_pool *pool, const rpool_impl_layout *L,
+                                               uint32_t b)
+{
+    struct rpool_impl_block *blk;
+    rpool_impl_span sp;
+    char *base;
+    int r;
+
+    if (b / L->span_blocks == pool->nspans) {
+        if (rpool_impl_span_room_locked(pool))
+            return -ENOMEM;
+        sp.raw = RPOOL_IMPL_CAST(char *, RPOOL_MAP(L->span_bytes));
+        if (!sp.raw)
+            return -ENOMEM;
+        sp.hdrs = RPOOL_IMPL_CAST(char *, rpool_impl_alloc(pool, L->span_blocks * L->hdrbytes));
+        if (!sp.hdrs) {
+            RPOOL_UNMAP(sp.raw, L->span_bytes);
+            return -ENOMEM;
+        }
+        sp.mem = sp.raw + (L->align - (uintptr_t)sp.raw % L->align) % L->align;
+        pool->spans[pool->nspans++] = sp;
+    }
+    r = rpool_impl_grow_locked(pool, L, b);
+    if (r)
+        return r;
+    blk = rpool_impl_header(pool, L, b);
+    base = rpool_impl_block_start(pool, L, b) + L->voff;
+    blk->first = b << L->bshift;
+    rpool_impl_new_versions_locked(pool, L, base, blk->first);
+    RPOOL_IMPL_STORE(rpool_impl_slot_of(pool, b), base, RELEASE);
+    RPOOL_IMPL_STORE(&pool->nblocks, b + 1, RELEASE);
+    pool->blocks++;
+    RPOOL_IMPL_ADD(&pool->bytes, L->stride);
+    return 0;
+}
+
+/* A trimmed block taken off the trimmed list (so no trim touches it, and
+   its table entry is still the guard): zero-filled again, and every
+   version set to its floor, above any version its slots ever had. */
+static inline void rpool_impl_revive(const rpool_impl_layout *L, char *base, uint64_t floor)
+{
+    uint32_t off;
+
+    RPOOL_IMPL_UNPOISON(base, L->nitems * L->size);
+    memset(base, 0, L->nitems * L->size);
+    for (off = 0; off < L->nitems; off++)
+        rpool_impl_ver_store(base, L, off, floor);
+}
+
 /* Gives `lp` a new range to carve: a tail some exited thread handed back,
-   else a fresh block, else (the id space or max_items reached) what another
-   thread has not carved yet. The block is allocated outside the lock.
-   Returns 0, -ENOSPC (every slot carved) or -ENOMEM. */
+   else a trimmed block made again, else a fresh block, else (the id space
+   or max_items reached) what another thread has not carved yet. Returns 0,
+   -ENOSPC (every slot carved) or -ENOMEM. */
 static inline int rpool_impl_new_range(rpool_impl_pool *pool, const rpool_impl_layout *L,
                                        rpool_impl_local *lp)
 {
     struct rpool_impl_block *blk;
-    uint32_t b, begin = 0, end = 0;
-    char *raw, *base;
+    uint32_t begin = 0, end = 0;
+    char *base;
     int r = 0;
 
     rpool_impl_lock(&pool->lock);
@@ -1172,7 +1352,24 @@ static inline int rpool_impl_new_range(rpool_impl_pool *pool, const rpool_impl_l
         blk = pool->tails;
         pool->tails = blk->next_tail;
         begin = blk->tail_begin;
-        end = blk->tail_end;
+        end = RPOOL_IMPL_CAST(uint32_t, rpool_impl_min((uint64_t)blk->first + L->nitems, L->cap));
+        pool->handed += end - begin;
+        goto out;
+    }
+    if (pool->trimmed) {
+        blk = pool->trimmed;
+        pool->trimmed = blk->next_tail;
+        blk->next_tail = 0;
+        blk->trimmed = 0;
+        base = rpool_impl_block_start(pool, L, blk->first >> L->bshift) + L->voff;
+        rpool_impl_unlock(&pool->lock);
+        rpool_impl_revive(L, base, blk->floor);
+        rpool_impl_lock(&pool->lock);
+        RPOOL_IMPL_STORE(rpool_impl_slot_of(pool, blk->first >> L->bshift), base, RELEASE);
+        begin = blk->first;
+        end = RPOOL_IMPL_CAST(uint32_t, rpool_impl_min((uint64_t)begin + L->nitems, L->cap));
+        pool->blocks++;
+        RPOOL_IMPL_ADD(&pool->bytes, L->stride);
         pool->handed += end - begin;
         goto out;
     }
@@ -1181,34 +1378,12 @@ static inline int rpool_impl_new_range(rpool_impl_pool *pool, const rpool_impl_l
         r = rpool_impl_steal_locked(pool, lp, &begin, &end) ? 0 : -ENOSPC;
         goto out;
     }
-    rpool_impl_unlock(&pool->lock);
-
-    raw = RPOOL_IMPL_CAST(char *, rpool_impl_alloc(pool, L->block_alloc));
-    if (!raw)
-        return -ENOMEM;
-    base = raw + L->hdrbytes + L->vbytes;
-    base += (L->align - (uintptr_t)base % L->align) % L->align;
-    blk = rpool_impl_header(base, L);
-    blk->raw = raw;
-
-    rpool_impl_lock(&pool->lock);
-    b = pool->nblocks;
-    r = (uint64_t)b << L->bshift >= L->cap ? -ENOSPC : rpool_impl_grow_locked(pool, L, b);
-    if (r) {
-        /* Another thread took the last block meanwhile, or no table. */
-        rpool_impl_free(pool, raw, L->block_alloc);
-        if (r == -ENOSPC && rpool_impl_steal_locked(pool, lp, &begin, &end))
-            r = 0;
-        goto out;
+    r = rpool_impl_make_block_locked(pool, L, pool->nblocks);
+    if (r == 0) {
+        begin = (pool->nblocks - 1) << L->bshift;
+        end = RPOOL_IMPL_CAST(uint32_t, rpool_impl_min((uint64_t)begin + L->nitems, L->cap));
+        pool->handed += end - begin;
     }
-    begin = b << L->bshift;
-    end = RPOOL_IMPL_CAST(uint32_t, rpool_impl_min((uint64_t)begin + L->nitems, L->cap));
-    blk->first = begin;
-    rpool_impl_new_versions_locked(pool, L, base, begin);
-    *rpool_impl_slot_of(pool, b) = base;
-    RPOOL_IMPL_STORE(&pool->nblocks, b + 1, RELEASE);
-    pool->blocks++;
-    pool->handed += end - begin;
 out:
     if (r == 0)
         rpool_impl_set_range(lp, begin, end);
@@ -1238,12 +1413,13 @@ static inline uint32_t rpool_impl_unstrand_locked(rpool_impl_pool *pool)
 /* Keeps a freed id in its block's bitmap when no chunk could be had, so a
    release never fails for lack of memory and loses nothing. */
 static inline void rpool_impl_strand(rpool_impl_pool *pool, const rpool_impl_layout *L,
-                                     char *base, uint32_t id)
+                                     uint32_t id)
 {
-    struct rpool_impl_block *blk = rpool_impl_header(base, L);
+    struct rpool_impl_block *blk;
     uint32_t off = id & (L->nitems - 1);
 
     rpool_impl_lock(&pool->lock);
+    blk = rpool_impl_header(pool, L, id >> L->bshift);
     RPOOL_IMPL_DEBUG_CHECK(!(rpool_impl_bitmap(blk)[off / 64] >> (off % 64) & 1)); /* freed twice */
     rpool_impl_bitmap(blk)[off / 64] |= 1ull << (off % 64);
     if (blk->nstranded++ == 0) {
@@ -1263,7 +1439,8 @@ static inline int rpool_impl_check_config(const rpool_config *cfg)
     return RPOOL_IMPL_VERSION_BITS_OK(cfg->version_bits) &&
            RPOOL_IMPL_BLOCK_ITEMS_OK(cfg->block_items) &&
            RPOOL_IMPL_CHUNK_ITEMS_OK(cfg->chunk_items) &&
-           RPOOL_IMPL_PINS_OK(cfg->pins, cfg->version_bits);
+           RPOOL_IMPL_PINS_OK(cfg->pins, cfg->version_bits) &&
+           RPOOL_IMPL_AUTO_TRIM_OK(cfg->auto_trim);
 }
 
 /* ---- acquire and release ----------------------------------------------- */
@@ -1390,6 +1567,28 @@ static inline void *rpool_impl_acquire_slow(rpool_impl_pool *pool, rpool_impl_lo
 /* Puts a freed id (its slot's version now `ver`) where an acquire finds
    it: the local chunk, after trading a full chunk for an empty one, or,
    when no chunk can be had, its block's stranded bitmap. */
+static inline size_t rpool_impl_trim_locked(rpool_impl_pool *pool, const rpool_impl_layout *L);
+
+/* Pool lock held, a full chunk just given to the global side: the
+   auto_trim policy. Trims when more than auto_trim percent of the slots
+   handed out are free ids there, and at most once until they grow by half
+   again (or by four chunks), so a run of releases costs O(ids) in trims;
+   the count starts over whenever the share falls below the mark. */
+static inline void rpool_impl_auto_trim_locked(rpool_impl_pool *pool, const rpool_impl_layout *L)
+{
+    size_t step;
+
+    if (pool->global_free * 100 <= (size_t)L->auto_trim * pool->handed) {
+        pool->trim_at = 0;
+        return;
+    }
+    if (pool->global_free < pool->trim_at)
+        return;
+    rpool_impl_trim_locked(pool, L);
+    step = pool->global_free / 2 > 4 * (size_t)L->chunk ? pool->global_free / 2 : 4 * (size_t)L->chunk;
+    pool->trim_at = pool->global_free + step;
+}
+
 static inline void rpool_impl_recycle(rpool_impl_pool *pool, rpool_impl_local **tls,
                                       const rpool_impl_layout *L, char *base, uint32_t id,
                                       uint64_t ver)
@@ -1400,6 +1599,8 @@ static inline void rpool_impl_recycle(rpool_impl_pool *pool, rpool_impl_local **
     if (lp && lp->top == lp->limit) {
         rpool_impl_lock(&pool->lock);
         rpool_impl_give_chunk_locked(pool, L, lp);
+        if (L->auto_trim)
+            rpool_impl_auto_trim_locked(pool, L);
         c = pool->empty;
         if (c) {
             pool->empty = c->next;
@@ -1417,7 +1618,7 @@ static inline void rpool_impl_recycle(rpool_impl_pool *pool, rpool_impl_local **
     if (lp && lp->top != lp->limit)
         rpool_impl_push(lp, base, id, ver);
     else
-        rpool_impl_strand(pool, L, base, id);
+        rpool_impl_strand(pool, L, id);
     rpool_impl_local_done(lp);
 }
 
@@ -1563,8 +1764,12 @@ static inline void rpool_impl_for_each(rpool_impl_pool *pool, size_t size, size_
                                        void (*visit)(void *obj, uint64_t h, void *ctx), void *ctx)
 {
     const rpool_impl_layout L = rpool_impl_layout_of(size, align, cfg);
-    uint32_t b, off, nb = RPOOL_IMPL_LOAD(&pool->nblocks, ACQUIRE);
+    uint32_t b, off, nb;
 
+    /* Announced before any table entry is read: a trim that sees a walk
+       under way keeps the memory of the blocks it trims until a later one. */
+    __atomic_fetch_add(&pool->walkers, 1, __ATOMIC_SEQ_CST);
+    nb = RPOOL_IMPL_LOAD(&pool->nblocks, ACQUIRE);
     for (b = 0; b < nb; b++) {
         char *base = rpool_impl_base(pool, &L, b << L.bshift);
         for (off = 0; off < L.nitems && ((uint64_t)b << L.bshift) + off < L.cap; off++) {
@@ -1573,6 +1778,7 @@ static inline void rpool_impl_for_each(rpool_impl_pool *pool, size_t size, size_
                 visit(base + off * L.size, ver << L.idbits | (b << L.bshift | off), ctx);
         }
     }
+    __atomic_fetch_sub(&pool->walkers, 1, __ATOMIC_RELEASE);
 }
 
 static inline void rpool_impl_thread_flush(rpool_impl_pool *pool, rpool_impl_local **tls)
@@ -1638,6 +1844,7 @@ static inline uint64_t rpool_impl_scan_versions_locked(const rpool_impl_pool *po
 static inline void rpool_impl_keep_versions_locked(rpool_impl_pool *pool,
                                                    const rpool_impl_layout *L)
 {
+    const struct rpool_impl_block *blk;
     uint32_t *gone = 0;
     size_t n = 0, i, keep = 0;
     uint64_t floor;
@@ -1646,6 +1853,8 @@ static inline void rpool_impl_keep_versions_locked(rpool_impl_pool *pool,
         keep += pool->gone[i] >> L->bshift >= pool->nblocks;
     n = keep;
     floor = rpool_impl_scan_versions_locked(pool, L, 0, &n);
+    for (blk = pool->trimmed; blk; blk = blk->next_tail) /* their words read 0 */
+        floor = blk->floor > floor ? blk->floor : floor;
     if (n) {
         gone = RPOOL_IMPL_CAST(uint32_t *, rpool_impl_alloc(pool, n * sizeof *gone));
         if (!gone)
@@ -1664,6 +1873,207 @@ static inline void rpool_impl_keep_versions_locked(rpool_impl_pool *pool,
     pool->floor = floor;
 }
 
+/* ---- trim ----------------------------------------------------------------
+ * NAME_trim hands back the memory of every block whose slots are all free
+ * ids on the global side (in `full`, `partial` or stranded; none in a
+ * thread's cache or carve range, none live, pending or retired). Such a
+ * block's versions collapse into one floor in its header (the highest
+ * version any of its slots had), its table entry becomes the guard block,
+ * its ids leave the chunks, and its pages are decommitted (RPOOL_DECOMMIT)
+ * but stay mapped. It is made again, zero-filled and every slot at its
+ * floor, before any new block (rpool_impl_new_range), and its slots are
+ * carved anew: init runs again, and their handles are above every earlier
+ * one. Stats count a trimmed block's slots as never carved.
+ *
+ * Why a floor per block and not dense version arrays kept resident: a
+ * floor costs 8 bytes per block (in a header that stays) instead of 4 per
+ * slot, and it keeps a slot's version next to its object, which lookup and
+ * release read together (one table entry, no second array to load).
+ */
+
+#define RPOOL_IMPL_TRIM_MARK 0xffffffffu
+
+/* Pool lock held. Drops the ids of marked blocks from the global chunks
+   and packs the rest into as few chunks as hold them; frees the chunks
+   left empty. global_free is the caller's. Returns the bytes freed. */
+static inline size_t rpool_impl_repack_locked(rpool_impl_pool *pool, const rpool_impl_layout *L,
+                                              const uint32_t *cnt)
+{
+    rpool_impl_chunk *list = pool->partial, *c, *w, *next;
+    size_t wi = 0, i, freed = 0;
+    uint32_t nfull = 0;
+    int past = 0;
+
+    if (list)
+        list->next = pool->full;
+    else
+        list = pool->full;
+    pool->full = pool->partial = 0;
+    w = list;
+    for (c = list; c; c = c->next) {
+        const rpool_impl_entry *e = rpool_impl_entries(c);
+        for (i = 0; i < c->n; i++) {
+            if (cnt[e[i].id >> L->bshift] == RPOOL_IMPL_TRIM_MARK)
+                continue;
+            if (wi == L->chunk) { /* w is behind c: read already */
+                w->n = wi;
+                w = w->next;
+                wi = 0;
+            }
+            rpool_impl_entries(w)[wi++] = e[i]; /* w never passes c */
+        }
+    }
+    for (c = list; c; c = next) {
+        next = c->next;
+        if (c == w) {
+            c->n = wi;
+            past = 1;
+        } else if (past) {
+            c->n = 0;
+        }
+        if (c->n == L->chunk) {
+            c->next = pool->full;
+            pool->full = c;
+            nfull++;
+        } else if (c->n) {
+            pool->partial = c;
+            nfull++;
+        } else {
+            rpool_impl_free(pool, c, rpool_impl_chunk_bytes(L));
+            freed += rpool_impl_chunk_bytes(L);
+        }
+    }
+    RPOOL_IMPL_STORE(&pool->nfull, nfull, RELAXED);
+    return freed;
+}
+
+/* Pool lock held. Decommits what trimmed block b's memory shares with no
+   block in use: its whole pages, and the pages it shares with a trimmed
+   neighbour, a block not made yet or the span's unused edges. */
+static inline void rpool_impl_decommit_block_locked(const rpool_impl_pool *pool,
+                                                    const rpool_impl_layout *L, uint32_t b,
+                                                    uintptr_t page)
+{
+    uint32_t k = b % L->span_blocks;
+    uintptr_t lo = (uintptr_t)rpool_impl_block_start(pool, L, b), hi = lo + L->stride;
+    int below = k == 0 || rpool_impl_header(pool, L, b - 1)->trimmed;
+    int above = k + 1 == L->span_blocks || b + 1 >= pool->nblocks ||
+                rpool_impl_header(pool, L, b + 1)->trimmed;
+
+    const rpool_impl_span *sp = &pool->spans[b / L->span_blocks];
+    uintptr_t first = ((uintptr_t)sp->raw + page - 1) & ~(page - 1);
+    uintptr_t last = ((uintptr_t)sp->raw + L->span_bytes) & ~(page - 1);
+
+    lo = below ? lo & ~(page - 1) : (lo + page - 1) & ~(page - 1);
+    hi = above ? (hi + page - 1) & ~(page - 1) : hi & ~(page - 1);
+    lo = lo < first ? first : lo; /* never outside the span's own pages */
+    hi = hi > last ? last : hi;
+    if (hi > lo)
+        (void)RPOOL_DECOMMIT((void *)lo, hi - lo);
+}
+
+/* Pool lock held. See "trim" above. Returns the bytes handed back. */
+static inline size_t rpool_impl_trim_locked(rpool_impl_pool *pool, const rpool_impl_layout *L)
+{
+    uint32_t nb = pool->nblocks, b, off, slots, *cnt;
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    struct rpool_impl_block *blk;
+    rpool_impl_chunk *c;
+    const rpool_impl_local *lp;
+    size_t i, freed = 0, ntrim = 0;
+
+    if (!nb || (!pool->global_free && !pool->undecommitted))
+        return 0;
+    cnt = RPOOL_IMPL_CAST(uint32_t *, rpool_impl_alloc(pool, nb * sizeof *cnt));
+    if (!cnt)
+        return 0;
+    /* Free ids on the global side, per block. */
+    for (c = pool->full; c; c = c->next)
+        for (i = 0; i < c->n; i++)
+            cnt[rpool_impl_entries(c)[i].id >> L->bshift]++;
+    for (c = pool->partial, i = 0; c && i < c->n; i++)
+        cnt[rpool_impl_entries(c)[i].id >> L->bshift]++;
+    for (blk = pool->stranded; blk; blk = blk->next_stranded)
+        cnt[blk->first >> L->bshift] += blk->nstranded;
+    /* A block with an uncarved range, a thread's or a tail, stays. */
+    for (lp = pool->locals; lp; lp = lp->next) {
+        uint64_t r = RPOOL_IMPL_LOAD(&lp->range, RELAXED);
+        if (rpool_impl_uncarved(r))
+            cnt[rpool_impl_range_cur(r) >> L->bshift] = 0;
+    }
+    for (blk = pool->tails; blk; blk = blk->next_tail)
+        cnt[blk->first >> L->bshift] = 0;
+    for (b = 0; b < nb; b++) {
+        blk = rpool_impl_header(pool, L, b);
+        slots = RPOOL_IMPL_CAST(uint32_t, rpool_impl_min(L->nitems, L->cap - blk->first));
+        if (blk->trimmed || cnt[b] != slots)
+            continue;
+        cnt[b] = RPOOL_IMPL_TRIM_MARK;
+        ntrim++;
+        blk->floor = 0;
+        for (off = 0; off < slots; off++) {
+            uint64_t ver = rpool_impl_ver_load(rpool_impl_base(pool, L, blk->first), L, off);
+            blk->floor = ver > blk->floor ? ver : blk->floor; /* all free: even */
+        }
+        blk->trimmed = 1;
+        blk->next_tail = pool->trimmed;
+        pool->trimmed = blk;
+        RPOOL_IMPL_STORE(rpool_impl_slot_of(pool, b), rpool_impl_guard_base(), RELEASE);
+        pool->global_free -= slots;
+        pool->handed -= slots;
+        pool->blocks--;
+        RPOOL_IMPL_SUB(&pool->bytes, L->stride);
+        freed += L->stride;
+    }
+    if (ntrim) {
+        struct rpool_impl_block **pp = &pool->stranded;
+        freed += rpool_impl_repack_locked(pool, L, cnt);
+        while ((blk = *pp) != 0) {
+            if (!blk->trimmed) {
+                pp = &blk->next_stranded;
+                continue;
+            }
+            memset(rpool_impl_bitmap(blk), 0, 8 * ((L->nitems + 63) / 64));
+            blk->nstranded = 0;
+            *pp = blk->next_stranded;
+            RPOOL_IMPL_STORE(&pool->nstranded, pool->nstranded - 1, RELAXED);
+        }
+    }
+    /* A walk that began before the guard went in may still read the
+       blocks: their pages wait for a trim that sees no walk. */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&pool->walkers, __ATOMIC_SEQ_CST)) {
+        pool->undecommitted |= ntrim != 0;
+    } else {
+        for (b = 0; b < nb; b++)
+            if (cnt[b] == RPOOL_IMPL_TRIM_MARK ||
+                (pool->undecommitted && rpool_impl_header(pool, L, b)->trimmed))
+                rpool_impl_decommit_block_locked(pool, L, b, page);
+        pool->undecommitted = 0;
+    }
+    rpool_impl_free(pool, cnt, nb * sizeof *cnt);
+    rpool_impl_debug_counts_locked(pool);
+    return freed;
+}
+
+static inline size_t rpool_impl_trim(rpool_impl_pool *pool, size_t size, size_t align,
+                                     const rpool_config *cfg)
+{
+    const rpool_impl_layout L = rpool_impl_layout_of(size, align, cfg);
+    size_t n;
+
+    rpool_impl_lock(&pool->lock);
+    n = rpool_impl_trim_locked(pool, &L);
+    rpool_impl_unlock(&pool->lock);
+#if defined(RPOOL_IMPL_LIBC_FREE) && defined(__GLIBC__)
+    /* The chunks trim freed went to glibc's heap, which keeps free pages
+       in the middle of it: this hands them back. */
+    if (n)
+        malloc_trim(0);
+#endif
+    return n;
+}
+
 /* Frees every block, chunk and table, and every thread's local pool of
    this pool (their threads point back at the sentinel), so that after it
    no thread exit and no fork calls into the pool: a shared library may be
@@ -1674,7 +2084,8 @@ static inline void rpool_impl_destroy(rpool_impl_pool *pool, rpool_impl_local **
     const rpool_impl_layout L = rpool_impl_layout_of(size, align, cfg);
     rpool_impl_pool **pp;
     rpool_impl_chunk *c;
-    uint32_t b, g;
+    uint32_t g;
+    size_t i;
 
     (void)tls;
     rpool_impl_lock(&rpool_impl_reg.lock);
@@ -1706,9 +2117,17 @@ static inline void rpool_impl_destroy(rpool_impl_pool *pool, rpool_impl_local **
         pool->empty = c->next;
         rpool_impl_free(pool, c, rpool_impl_chunk_bytes(&L));
     }
-    for (b = 0; b < pool->nblocks; b++)
-        rpool_impl_free(pool, rpool_impl_header(rpool_impl_base(pool, &L, b << L.bshift), &L)->raw,
-                        L.block_alloc);
+    for (i = 0; i < pool->nspans; i++) {
+        RPOOL_UNMAP(pool->spans[i].raw, L.span_bytes);
+        rpool_impl_free(pool, pool->spans[i].hdrs, L.span_blocks * L.hdrbytes);
+    }
+    rpool_impl_free(pool, pool->spans, pool->spans_cap * sizeof *pool->spans);
+    RPOOL_IMPL_SUB(&pool->bytes, pool->blocks * L.stride);
+    pool->spans = 0;
+    pool->nspans = pool->spans_cap = 0;
+    pool->trimmed = 0;
+    pool->undecommitted = 0;
+    pool->trim_at = 0;
     for (g = 0; pool->table && g < L.ngroups; g++)
         if (pool->table[g])
             rpool_impl_free(pool, (void *)(pool->table[g] + rpool_impl_group_bias(g)),

@@ -18,8 +18,12 @@
 
 static void *fault_calloc(size_t n, size_t size);
 static void fault_free(void *p);
+static void *fault_map(size_t size);
+static void fault_unmap(void *p, size_t size);
 #define RPOOL_CALLOC(n, size) fault_calloc((n), (size))
 #define RPOOL_FREE(p) fault_free(p)
+#define RPOOL_MAP(size) fault_map(size)
+#define RPOOL_UNMAP(p, size) fault_unmap((p), (size))
 
 #include "rpool.h"
 #include "test.h"
@@ -44,6 +48,7 @@ static struct {
     size_t first_size;  /* size asked by the first failed call of a run */
     long live;          /* allocations out */
     size_t live_bytes;  /* their sizes */
+    size_t map_bytes;   /* of them, block memory (RPOOL_MAP) */
     int bad_free;
 } fa_state;
 
@@ -91,6 +96,22 @@ static void fault_free(void *p)
     free(h);
 }
 
+/* Block memory comes from the same allocator, so it fails with the rest;
+   stats count blocks made, not the spans that hold them. */
+static void *fault_map(size_t size)
+{
+    void *p = fault_calloc(1, size);
+    if (p)
+        ADD(fa_state.map_bytes, size);
+    return p;
+}
+
+static void fault_unmap(void *p, size_t size)
+{
+    ADD(fa_state.map_bytes, -size);
+    fault_free(p);
+}
+
 /* Allocation works again, for the rest of this run. */
 static void allow(void)
 {
@@ -103,9 +124,11 @@ typedef struct item {
     uint64_t stamp, check;
 } item;
 
-enum { SITE_LOCAL, SITE_TABLE, SITE_GROUP, SITE_BLOCK, SITE_CHUNK, NSITES };
+enum { SITE_LOCAL, SITE_TABLE, SITE_GROUP, SITE_SPANS, SITE_SPAN, SITE_HEADERS, SITE_CHUNK,
+       NSITES };
 static const char *const site_name[NSITES] = { "thread's local pool", "group table", "group",
-                                               "block", "chunk" };
+                                               "array of spans", "span", "block headers",
+                                               "chunk" };
 
 typedef struct pool {
     void *(*acquire)(uint64_t *h);
@@ -116,6 +139,7 @@ typedef struct pool {
     void (*flush)(void);
     void (*destroy)(void);
     size_t site_bytes[NSITES]; /* what the engine asks for at each site */
+    size_t stride;             /* bytes stats count per block */
 } pool;
 
 #define BULK_MAX 64
@@ -148,8 +172,9 @@ typedef struct pool {
         pool p = { NAME##_a, NAME##_r, NAME##_l, NAME##_an, NAME##_stats,          \
                    NAME##_thread_flush, NAME##_destroy,                            \
                    { sizeof(rpool_impl_local), sizeof(uintptr_t) * L.ngroups,      \
-                     sizeof(rpool_impl_group), L.block_alloc,                      \
-                     rpool_impl_chunk_bytes(&L) } };                               \
+                     sizeof(rpool_impl_group), 4 * sizeof(rpool_impl_span),        \
+                     L.span_bytes, L.span_blocks * L.hdrbytes,                     \
+                     rpool_impl_chunk_bytes(&L) }, L.stride };                     \
         return p;                                                                  \
     }
 
@@ -177,7 +202,9 @@ static int consistent(const pool *P)
     P->stats(&st);
     return WCHECK(st.live == nheld) &&
            WCHECK(st.live + st.cached + st.global_free + st.retired == st.carved) &&
-           WCHECK(st.bytes == LOAD(fa_state.live_bytes)) && WCHECK(!LOAD(fa_state.bad_free));
+           WCHECK(st.bytes == LOAD(fa_state.live_bytes) - LOAD(fa_state.map_bytes) +
+                             st.blocks * P->stride) &&
+           WCHECK(!LOAD(fa_state.bad_free));
 }
 
 static int take(const pool *P)
