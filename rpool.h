@@ -143,9 +143,18 @@
  *       versions start above every earlier one (one floor per pool), and
  *       slots that retired stay retired (4 bytes each are kept for their
  *       ids). Call it only while no other thread is inside a call on this
- *       pool. After it, thread exit and fork call nothing of this pool: a
- *       shared library that defines pools destroys each of them (and lets
- *       its threads stop using them) before it is dlclose'd.
+ *       pool. As it frees every thread's cache, thread exit and fork call
+ *       nothing of this pool afterwards; and a destroy that leaves no
+ *       thread holding a cache of any pool sharing rpool's pthread key
+ *       also deletes the key (each executable or shared object holding
+ *       rpool's code has one, unless the dynamic linker binds its weak
+ *       symbols to another's).
+ *       Plugins: before a shared library that defines pools is dlclose'd,
+ *       it destroys each of them, under the rule above, and no thread calls
+ *       them again. Then no code of the library runs when a thread that
+ *       used its pools exits, even one that outlives it, nor at a fork
+ *       (the C library drops an unloaded object's pthread_atfork handlers,
+ *       as glibc does).
  *
  * Results that must be used are marked warn_unused_result, so that with
  * -Werror dropping one is a build error (GCC does not take a (void) cast as
