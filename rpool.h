@@ -82,9 +82,10 @@
  *       A free object; *h is its handle. Fresh slots are zero-filled; a
  *       reused slot keeps what its last user left in it (0xDB bytes under
  *       RPOOL_DEBUG, unless the pool has an init function).
- *       Return: the object, or NULL with errno = ENOSPC (max_items or the
- *       id space used up: every slot below the cap carved; slots another
- *       running thread cached stay with it, at most chunk_items a thread),
+ *       Return: the object, or NULL with errno = ENOSPC (the capacity,
+ *       see Configuration, used up: every slot below it carved; slots
+ *       another running thread cached stay with it, at most chunk_items a
+ *       thread),
  *       ENOMEM (allocation failed), EAGAIN (first use of rpool by a process
  *       that has no pthread key left), ECANCELED (the config's init
  *       refused a new slot; the slot is kept for the next try), EDEADLK
@@ -176,7 +177,7 @@
  *                 fits both (at least 1).
  *   chunk_items   free ids moved between threads at a time  (objects/block)
  *                 at most 1048576
- *   max_items     slots that may ever be carved             (id space)
+ *   max_items     slots that may ever be carved             (no limit)
  *   version_bits  high handle bits given to the version, 2..63  (32)
  *   init          int (*)(void *obj), run once per slot on its first
  *                 acquire; nonzero refuses the acquire (ECANCELED). It may
@@ -207,6 +208,21 @@
  *        acquire and acquire_n fails with errno EINVAL, so nothing is ever
  *        carved (release gets -EINVAL, lookup NULL), with or without
  *        NDEBUG.
+ *
+ * Capacity: a pool has at most this many slots (live, cached, free or
+ * retired; ids 0 to capacity - 1), the least of
+ *
+ *     2^32 - 1                    ids are 32-bit in the free lists
+ *     2^24 * objects per block    at most 2^24 blocks
+ *     2^(64 - version_bits)       the id bits of a handle
+ *     max_items                   when not 0
+ *
+ * With the defaults (256 objects per block, 32 version bits) it is
+ * 2^32 - 1. With 32 version bits and no max_items, the block bound is the
+ * least whenever a block holds fewer than 256 objects: block_items = 1, or
+ * a T larger than block_bytes (one object per block), stops a pool at
+ * 2^24 = 16,777,216 slots; two objects per block at 2^25. Past its
+ * capacity an acquire fails with ENOSPC.
  *
  * Compile-time knobs (define before including; same in every unit):
  *
@@ -241,7 +257,8 @@
  * its version equals the slot's. Handle 0 is never issued. When a slot's
  * version would wrap, the slot retires (stats.retired) and is never handed
  * out again, so no handle value is ever issued twice, across destroys too.
- * Ids are dense: id = block * objects_per_block + offset, below 2^32.
+ * Ids are dense: id = block * objects_per_block + offset, below the
+ * pool's capacity (see Configuration), so below 2^32 - 1.
  *
  * NAME_handle is a struct of one field, uint64_t value, so that each pool's
  * handles are a type of their own: giving one pool's handle to another pool
@@ -357,7 +374,7 @@ typedef struct rpool_config {
     size_t block_bytes;    /* max bytes of objects per block, default 65536 */
     size_t block_items;    /* max objects per block, default 256, at most 65536 */
     size_t chunk_items;    /* free ids per chunk, default = objects per block, at most 2^20 */
-    uint64_t max_items;    /* capacity: slots ever carved; 0 = limited only by id bits */
+    uint64_t max_items;    /* capacity: slots ever carved; 0 = no limit of its own */
     unsigned version_bits; /* bits of the handle given to the version, default 32, 2..63 */
     int (*init)(void *obj); /* called once when a slot is first carved; nonzero = refuse */
 } rpool_config;

@@ -106,7 +106,9 @@ static inline void rpool_impl_asan_granules(char *p, size_t n, int poison)
 /* Blocks per group. Groups are allocated one at a time, when first needed. */
 #define RPOOL_IMPL_GROUP_SHIFT 12u
 #define RPOOL_IMPL_GROUP_BLOCKS (1u << RPOOL_IMPL_GROUP_SHIFT)
-/* Hard limits: ids are 32-bit in the free chunks, at most 2^24 blocks. */
+/* Hard limits (the manual's Capacity): ids are 32-bit in the free chunks;
+   at most 2^24 blocks, so that the group table, allocated whole with a
+   pool's first block, has at most 4096 entries (32 KiB). */
 #define RPOOL_IMPL_MAX_SLOTS 0xffffffffull
 #define RPOOL_IMPL_MAX_BLOCKS (1ull << 24)
 #define RPOOL_IMPL_MAX_BLOCK_ITEMS 65536u
