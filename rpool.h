@@ -96,12 +96,14 @@
  *       thread's cache has ids.
  *
  *   int NAME_release(NAME_handle h);
- *       Return: 0; -ESTALE when h was released already (or is otherwise
- *       out of date); -EINVAL when h was never issued by this pool (0, an
- *       even version, an id past every block). Never fails for lack of
- *       memory. Thread-safe from any thread, and race-proof: of many threads
- *       releasing the same handle at once, exactly one gets 0. One atomic
- *       compare-and-swap.
+ *       Return: 0; -EINVAL when h cannot be a handle of this pool (0, an
+ *       even version, an id past every block); -ESTALE when h's slot is
+ *       not live at h's version (released already, reused, or a value the
+ *       pool never issued, such as another pool's; but a value that
+ *       matches a live slot is that slot's handle: see Handles). Never
+ *       fails for lack of memory. Thread-safe from any thread, and
+ *       race-proof: of many threads releasing the same handle at once,
+ *       exactly one gets 0. One atomic compare-and-swap.
  *
  *   int NAME_release_owned(NAME_handle h);
  *       Same checks and results, no atomic read-modify-write. For a caller
