@@ -82,9 +82,10 @@
  *       A free object; *h is its handle. Fresh slots are zero-filled; a
  *       reused slot keeps what its last user left in it (0xDB bytes under
  *       RPOOL_DEBUG, unless the pool has an init function).
- *       Return: the object, or NULL with errno = ENOSPC (max_items or the
- *       id space used up: every slot below the cap carved; slots another
- *       running thread cached stay with it, at most chunk_items a thread),
+ *       Return: the object, or NULL with errno = ENOSPC (the capacity,
+ *       see Configuration, used up: every slot below it carved; slots
+ *       another running thread cached stay with it, at most chunk_items a
+ *       thread),
  *       ENOMEM (allocation failed), EAGAIN (first use of rpool by a process
  *       that has no pthread key left), ECANCELED (the config's init
  *       refused a new slot; the slot is kept for the next try), EDEADLK
@@ -95,14 +96,17 @@
  *       thread's cache has ids.
  *
  *   int NAME_release(NAME_handle h);
- *       Return: 0; -ESTALE when h was released already (or is otherwise
- *       out of date); -EINVAL when h was never issued by this pool (0, an
- *       even version, an id past every block). Never fails for lack of
- *       memory. Thread-safe from any thread, and race-proof: of many threads
- *       releasing the same handle at once, exactly one gets 0. One atomic
- *       compare-and-swap. On a pins pool, h is dead at once (lookup and pin
- *       refuse it, a second release gets -ESTALE) but a pinned slot is
- *       recycled only by its last NAME_unpin (stats.pending meanwhile).
+ *       Return: 0; -EINVAL when h cannot be a handle of this pool (0, an
+ *       even version, an id past every block); -ESTALE when h's slot is
+ *       not live at h's version (released already, reused, or a value the
+ *       pool never issued, such as another pool's; but a value that
+ *       matches a live slot is that slot's handle: see Handles). Never
+ *       fails for lack of memory. Thread-safe from any thread, and
+ *       race-proof: of many threads releasing the same handle at once,
+ *       exactly one gets 0. One atomic compare-and-swap. On a pins pool, h is
+ *       dead at once (lookup and pin refuse it, a second release gets
+ *       -ESTALE) but a pinned slot is recycled only by its last NAME_unpin
+ *       (stats.pending meanwhile).
  *
  *   int NAME_release_owned(NAME_handle h);
  *       Same checks and results, no atomic read-modify-write. For a caller
@@ -149,11 +153,21 @@
  *       versions start above every earlier one (one floor per pool), and
  *       slots that retired stay retired (4 bytes each are kept for their
  *       ids). Call it only while no other thread is inside a call on this
- *       pool. After it, thread exit and fork call nothing of this pool: a
- *       shared library that defines pools destroys each of them (and lets
- *       its threads stop using them) before it is dlclose'd. Pins still
- *       held go with their objects: their pointers dangle, NAME_unpin of
- *       their handles returns -EINVAL, and stats.pending starts again at 0.
+ *       pool. As it frees every thread's cache, thread exit and fork call
+ *       nothing of this pool afterwards; and a destroy that leaves no
+ *       thread holding a cache of any pool sharing rpool's pthread key
+ *       also deletes the key (each executable or shared object holding
+ *       rpool's code has one, unless the dynamic linker binds its weak
+ *       symbols to another's).
+ *       Plugins: before a shared library that defines pools is dlclose'd,
+ *       it destroys each of them, under the rule above, and no thread calls
+ *       them again. Then no code of the library runs when a thread that
+ *       used its pools exits, even one that outlives it, nor at a fork
+ *       (the C library drops an unloaded object's pthread_atfork handlers,
+ *       as glibc does).
+ *       Pins still held go with their objects: their pointers dangle,
+ *       NAME_unpin of their handles returns -EINVAL, and stats.pending
+ *       starts again at 0.
  *
  *   T *NAME_pin(NAME_handle h);
  *       The live object h names, pinned: until the matching NAME_unpin its
@@ -202,7 +216,7 @@
  *                 fits both (at least 1).
  *   chunk_items   free ids moved between threads at a time  (objects/block)
  *                 at most 1048576
- *   max_items     slots that may ever be carved             (id space)
+ *   max_items     slots that may ever be carved             (no limit)
  *   version_bits  high handle bits given to the version, 2..63  (32)
  *                 (2..32 with pins)
  *   init          int (*)(void *obj), run once per slot on its first
@@ -240,6 +254,21 @@
  *        carved (release gets -EINVAL, lookup NULL), with or without
  *        NDEBUG.
  *
+ * Capacity: a pool has at most this many slots (live, cached, free or
+ * retired; ids 0 to capacity - 1), the least of
+ *
+ *     2^32 - 1                    ids are 32-bit in the free lists
+ *     2^24 * objects per block    at most 2^24 blocks
+ *     2^(64 - version_bits)       the id bits of a handle
+ *     max_items                   when not 0
+ *
+ * With the defaults (256 objects per block, 32 version bits) it is
+ * 2^32 - 1. With 32 version bits and no max_items, the block bound is the
+ * least whenever a block holds fewer than 256 objects: block_items = 1, or
+ * a T larger than block_bytes (one object per block), stops a pool at
+ * 2^24 = 16,777,216 slots; two objects per block at 2^25. Past its
+ * capacity an acquire fails with ENOSPC.
+ *
  * Compile-time knobs (define before including; same in every unit):
  *
  *   RPOOL_ASSERT(x)        checks of misuse                 (assert(x))
@@ -273,7 +302,8 @@
  * its version equals the slot's. Handle 0 is never issued. When a slot's
  * version would wrap, the slot retires (stats.retired) and is never handed
  * out again, so no handle value is ever issued twice, across destroys too.
- * Ids are dense: id = block * objects_per_block + offset, below 2^32.
+ * Ids are dense: id = block * objects_per_block + offset, below the
+ * pool's capacity (see Configuration), so below 2^32 - 1.
  *
  * NAME_handle is a struct of one field, uint64_t value, so that each pool's
  * handles are a type of their own: giving one pool's handle to another pool
@@ -407,7 +437,7 @@ typedef struct rpool_config {
     size_t block_bytes;    /* max bytes of objects per block, default 65536 */
     size_t block_items;    /* max objects per block, default 256, at most 65536 */
     size_t chunk_items;    /* free ids per chunk, default = objects per block, at most 2^20 */
-    uint64_t max_items;    /* capacity: slots ever carved; 0 = limited only by id bits */
+    uint64_t max_items;    /* capacity: slots ever carved; 0 = no limit of its own */
     unsigned version_bits; /* bits of the handle given to the version, default 32, 2..63 */
     int (*init)(void *obj); /* called once when a slot is first carved; nonzero = refuse */
     int pins;              /* nonzero: NAME_pin / NAME_unpin supported */

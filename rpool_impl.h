@@ -151,7 +151,9 @@ static inline int rpool_impl_decommit(void *p, size_t bytes)
 /* Blocks per group. Groups are allocated one at a time, when first needed. */
 #define RPOOL_IMPL_GROUP_SHIFT 12u
 #define RPOOL_IMPL_GROUP_BLOCKS (1u << RPOOL_IMPL_GROUP_SHIFT)
-/* Hard limits: ids are 32-bit in the free chunks, at most 2^24 blocks. */
+/* Hard limits (the manual's Capacity): ids are 32-bit in the free chunks;
+   at most 2^24 blocks, so that the group table, allocated whole with a
+   pool's first block, has at most 4096 entries (32 KiB). */
 #define RPOOL_IMPL_MAX_SLOTS 0xffffffffull
 #define RPOOL_IMPL_MAX_BLOCKS (1ull << 24)
 #define RPOOL_IMPL_MAX_BLOCK_ITEMS 65536u
@@ -1020,6 +1022,23 @@ static inline void rpool_impl_give_tail_locked(rpool_impl_pool *pool, const rpoo
 
 /* ---- the thread registry: thread exit, fork, plugins ------------------- */
 
+/* Registry and pool locks held (or, in a fork's child, no other thread).
+   Hands back everything `lp` holds and takes it off its pool's list and
+   the registry's count; its thread's list is the caller's business. */
+static inline void rpool_impl_detach_locked(rpool_impl_pool *pool, rpool_impl_local *lp)
+{
+    rpool_impl_give_chunk_locked(pool, &pool->layout, lp);
+    rpool_impl_give_tail_locked(pool, &pool->layout, lp);
+    if (lp->prev)
+        lp->prev->next = lp->next;
+    else
+        pool->locals = lp->next;
+    if (lp->next)
+        lp->next->prev = lp->prev;
+    pool->threads--;
+    rpool_impl_reg.nlocals--;
+}
+
 /* Registry lock held. Hands back everything `lp` holds, takes it off its
    pool's and its thread's lists, points the thread back at the sentinel
    and frees it. The owner is the calling thread, or a thread that is not
@@ -1030,21 +1049,12 @@ static inline void rpool_impl_drop_locked(rpool_impl_local *lp)
     rpool_impl_local **pp = &lp->self->locals;
 
     rpool_impl_lock(&pool->lock);
-    rpool_impl_give_chunk_locked(pool, &pool->layout, lp);
-    rpool_impl_give_tail_locked(pool, &pool->layout, lp);
-    if (lp->prev)
-        lp->prev->next = lp->next;
-    else
-        pool->locals = lp->next;
-    if (lp->next)
-        lp->next->prev = lp->prev;
-    pool->threads--;
+    rpool_impl_detach_locked(pool, lp);
     rpool_impl_unlock(&pool->lock);
     while (*pp != lp)
         pp = &(*pp)->tnext;
     *pp = lp->tnext;
     *lp->tls = lp->none;
-    rpool_impl_reg.nlocals--;
     rpool_impl_free(pool, lp, sizeof *lp);
 }
 
@@ -1101,16 +1111,7 @@ RPOOL_IMPL_LINK RPOOL_IMPL_WEAK void rpool_impl_fork_child(void)
                 continue;
             /* Another thread's: its thread is gone, so only the pool's list
                and the registry's count know it. */
-            rpool_impl_give_chunk_locked(pool, &pool->layout, lp);
-            rpool_impl_give_tail_locked(pool, &pool->layout, lp);
-            if (lp->prev)
-                lp->prev->next = lp->next;
-            else
-                pool->locals = lp->next;
-            if (lp->next)
-                lp->next->prev = lp->prev;
-            pool->threads--;
-            rpool_impl_reg.nlocals--;
+            rpool_impl_detach_locked(pool, lp);
             rpool_impl_free(pool, lp, sizeof *lp);
         }
     }

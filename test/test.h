@@ -1,4 +1,4 @@
-/* test.h - the whole test framework: CHECK, RUN, a summary line.
+/* test.h - the whole test framework: CHECK, RUN, a summary line, threads.
  *
  * Each test is a void function; the first failed CHECK reports file, line
  * and expression and ends that test. main() RUNs the tests and returns
@@ -6,7 +6,9 @@
 #ifndef RPOOL_TEST_H
 #define RPOOL_TEST_H
 
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int test_passed, test_failed, test_failing;
@@ -62,6 +64,22 @@ static inline int test_note(int ok, const char *file, int line, const char *what
             return;                                                                \
         }                                                                          \
     } while (0)
+
+/* A thread that must start, and its end: either failing ends the program,
+   since the test could not run at all. */
+static inline pthread_t test_spawn(void *(*fn)(void *), void *arg)
+{
+    pthread_t t;
+    if (pthread_create(&t, NULL, fn, arg) != 0)
+        abort();
+    return t;
+}
+
+static inline void test_join(pthread_t t)
+{
+    if (pthread_join(t, NULL) != 0)
+        abort();
+}
 
 static void test_run(const char *name, void (*fn)(void))
 {

@@ -22,20 +22,6 @@ RPOOL_DEFINE_STATIC(late, item);
 RPOOL_DEFINE_STATIC(churn, item);
 RPOOL_DEFINE_STATIC(watched, item);
 
-static pthread_t spawn(void *(*fn)(void *), void *arg)
-{
-    pthread_t t;
-    if (pthread_create(&t, NULL, fn, arg) != 0)
-        abort();
-    return t;
-}
-
-static void join(pthread_t t)
-{
-    if (pthread_join(t, NULL) != 0)
-        abort();
-}
-
 static int counts_add_up(const rpool_stats *st)
 {
     return st->live + st->cached + st->global_free + st->retired == st->carved;
@@ -110,7 +96,7 @@ static void a_child_of_fork_uses_every_pool_and_gets_back_other_threads_caches(v
     for (round = 0; round < 20; round++) {
         fork_stop = 0;
         pthread_barrier_init(&fork_ready, NULL, 2);
-        t = spawn(fork_worker, NULL);
+        t = test_spawn(fork_worker, NULL);
         pthread_barrier_wait(&fork_ready);
         pid = fork();
         CHECK(pid >= 0);
@@ -118,7 +104,7 @@ static void a_child_of_fork_uses_every_pool_and_gets_back_other_threads_caches(v
             _exit(child_checks());
         CHECK(waitpid(pid, &status, 0) == pid);
         __atomic_store_n(&fork_stop, 1, __ATOMIC_RELAXED);
-        join(t);
+        test_join(t);
         pthread_barrier_destroy(&fork_ready);
         CHECK_WORKERS();
         CHECK(WIFEXITED(status));
@@ -183,7 +169,7 @@ static void pools_used_in_any_destructor_round_strand_nothing(void)
     late_thread_flush();
     CHECK_EQ(pthread_key_create(&late_key, late_destructor), 0);
     for (first = 1; first <= PTHREAD_DESTRUCTOR_ITERATIONS; first++) {
-        join(spawn(late_thread, (void *)(intptr_t)first));
+        test_join(test_spawn(late_thread, (void *)(intptr_t)first));
         CHECK_WORKERS();
         late_stats(&st);
         CHECK_EQ(st.threads, 0);
@@ -211,7 +197,7 @@ static void a_first_use_inside_an_earlier_keys_destructor_strands_nothing(void)
     churn_destroy(); /* no pool has a thread: rpool's key is made anew later */
     CHECK_EQ(pthread_key_create(&late_key, late_destructor), 0);
     for (first = 1; first < PTHREAD_DESTRUCTOR_ITERATIONS; first++) {
-        join(spawn(late_thread, (void *)(intptr_t)-first));
+        test_join(test_spawn(late_thread, (void *)(intptr_t)-first));
         CHECK_WORKERS();
         late_stats(&st);
         CHECK_EQ(st.threads, 0);
@@ -246,7 +232,7 @@ static void threads_that_release_one_object_and_exit_cost_little_memory(void)
     churn_thread_flush();
     churn_stats(&before);
     for (i = 0; i < CHURN_THREADS; i++) {
-        join(spawn(churn_release_one, (void *)i));
+        test_join(test_spawn(churn_release_one, (void *)i));
         CHECK_WORKERS();
     }
     churn_stats(&st);
@@ -286,7 +272,7 @@ static void stats_stay_in_range_while_other_threads_run(void)
 
     watch_stop = 0;
     for (i = 0; i < 3; i++)
-        t[i] = spawn(watched_worker, NULL);
+        t[i] = test_spawn(watched_worker, NULL);
     for (n = 0; n < 200000; n++) {
         watched_stats(&st);
         if (st.live > st.carved || st.cached > st.carved || st.global_free > st.carved ||
@@ -295,7 +281,7 @@ static void stats_stay_in_range_while_other_threads_run(void)
     }
     __atomic_store_n(&watch_stop, 1, __ATOMIC_RELAXED);
     for (i = 0; i < 3; i++)
-        join(t[i]);
+        test_join(t[i]);
     CHECK_WORKERS();
     CHECK_EQ(n, 200000);
     watched_destroy();

@@ -1,6 +1,6 @@
 /* test_limits.c - limits a pool keeps whatever the program does: capacity
-   with idle threads, a failed bulk acquire, init that acquires, handles
-   across many destroys. */
+   and what bounds it, capacity with idle threads, a failed bulk acquire,
+   init that acquires, handles across many destroys. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
@@ -18,6 +18,84 @@ RPOOL_DEFINE_STATIC_EX(tiny, node, .max_items = 40, .version_bits = 4, .block_it
 static int make_sibling(void *obj);
 RPOOL_DEFINE_STATIC_EX(tree, node, .init = make_sibling);
 RPOOL_DEFINE_STATIC_EX(lives, node, .block_items = 8, .max_items = 64);
+RPOOL_DEFINE_STATIC_EX(singles, node, .block_items = 1, .version_bits = 54);
+
+/* ---- what bounds capacity ------------------------------------------------- */
+
+/* The manual's capacity: slots <= min(2^32 - 1, 2^24 * objects per block,
+   2^(64 - version_bits), max_items), objects per block being the largest
+   power of two <= min(block_bytes / sizeof(T), block_items, 65536), at
+   least 1. Each row makes a different term the least; the engine's layout
+   is what every acquire checks against. (Reaching 2^24 one-object blocks
+   for real takes 16 million allocations: too slow for make test.) */
+static void capacity_is_the_least_of_its_four_bounds(void)
+{
+    static const struct {
+        size_t size;
+        rpool_config cfg;
+        uint32_t per_block;
+        uint64_t cap;
+    } rows[] = {
+        { 16, { 0 }, 256, 0xffffffffull },                         /* 32-bit ids */
+        { 16, { .block_items = 1 }, 1, 1ull << 24 },               /* 2^24 blocks */
+        { 16, { .block_items = 3 }, 2, 1ull << 25 },
+        { 16, { .block_items = 128 }, 128, 1ull << 31 },
+        { 16, { .block_bytes = 64 }, 4, 1ull << 26 },
+        { 100000, { 0 }, 1, 1ull << 24 },                          /* T > block_bytes */
+        { 16, { .block_items = 65536, .block_bytes = 1u << 20 }, 65536, 0xffffffffull },
+        { 16, { .version_bits = 40 }, 256, 1ull << 24 },           /* id bits */
+        { 16, { .block_items = 1, .version_bits = 48 }, 1, 1ull << 16 },
+        { 16, { .block_items = 1, .max_items = 1000 }, 1, 1000 },  /* max_items */
+        { 16, { .block_items = 1, .max_items = 1ull << 30 }, 1, 1ull << 24 },
+        { 16, { .max_items = 1ull << 40 }, 256, 0xffffffffull },
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        rpool_impl_layout L = rpool_impl_layout_of(rows[i].size, 8, &rows[i].cfg);
+        if (L.nitems != rows[i].per_block || L.cap != rows[i].cap)
+            fprintf(stderr, "    row %zu: %u objects per block, capacity %llu\n", i,
+                    (unsigned)L.nitems, (unsigned long long)L.cap);
+        CHECK(L.nitems == rows[i].per_block && L.cap == rows[i].cap);
+    }
+}
+
+/* One object per block and 10 id bits: the pool stops at 2^10 slots, as
+   its layout says, with ENOSPC that takes nothing, and goes on once one is
+   released. */
+static void one_object_blocks_stop_at_their_capacity_with_enospc(void)
+{
+    enum { CAP = 1024 };
+    static singles_handle hs[CAP];
+    singles_handle more[2];
+    rpool_impl_layout L = rpool_impl_layout_of(sizeof(node), _Alignof(node), &singles_config);
+    rpool_stats st;
+
+    CHECK_EQ(L.nitems, 1);
+    CHECK_EQ(L.cap, CAP);
+    CHECK_EQ(singles_acquire_n(hs, NULL, CAP), CAP);
+    errno = 0;
+    CHECK(singles_acquire(&more[0]) == NULL);
+    CHECK_EQ(errno, ENOSPC);
+    errno = 0;
+    CHECK_EQ(singles_acquire_n(more, NULL, 2), 0);
+    CHECK_EQ(errno, ENOSPC);
+    singles_stats(&st);
+    CHECK_EQ(st.blocks, CAP);
+    CHECK_EQ(st.carved, CAP);
+    CHECK_EQ(st.live, CAP);
+    CHECK(singles_address(CAP - 1) != NULL);
+    CHECK(singles_address(CAP) == NULL);
+
+    CHECK_EQ(singles_release(hs[7]), 0);
+    CHECK(singles_acquire(&hs[7]) != NULL);
+    CHECK_EQ(singles_id(hs[7]), 7);
+    CHECK_EQ(singles_release_n(hs, CAP), CAP);
+    singles_stats(&st);
+    CHECK_EQ(st.live, 0);
+    CHECK_EQ(st.carved, CAP);
+    singles_destroy();
+}
 
 /* ---- capacity and idle threads -------------------------------------------- */
 
@@ -170,6 +248,8 @@ static void no_handle_value_repeats_across_many_destroys(void)
 
 int main(void)
 {
+    RUN(capacity_is_the_least_of_its_four_bounds);
+    RUN(one_object_blocks_stop_at_their_capacity_with_enospc);
     RUN(idle_threads_ranges_never_refuse_an_acquire_with_room);
     RUN(a_failed_acquire_n_spends_no_version);
     RUN(init_acquiring_from_its_own_pool_never_gets_the_same_slot);

@@ -26,20 +26,6 @@ RPOOL_DEFINE_STATIC_EX(churn, job, .block_items = 64, .chunk_items = 16);
 RPOOL_DEFINE_STATIC_EX(worn, job, .version_bits = 4, .max_items = 512, .block_items = 32,
                        .chunk_items = 8);
 
-static pthread_t spawn(void *(*fn)(void *), void *arg)
-{
-    pthread_t t;
-    if (pthread_create(&t, NULL, fn, arg) != 0)
-        abort();
-    return t;
-}
-
-static void join(pthread_t t)
-{
-    if (pthread_join(t, NULL) != 0)
-        abort();
-}
-
 /* ---- racing releases ------------------------------------------------------- */
 
 #define RACERS 2
@@ -93,7 +79,7 @@ static void racing_releases_of_one_handle_succeed_exactly_once(void)
 
     pthread_barrier_init(&race_done, NULL, RACERS + 1);
     for (i = 0; i < RACERS; i++)
-        t[i] = spawn(racer, (void *)i);
+        t[i] = test_spawn(racer, (void *)i);
     for (round = 1; round <= RACE_ROUNDS; round++) {
         if (raced_acquire_n(race_hs, NULL, RACE_BATCH) != RACE_BATCH)
             abort();
@@ -109,7 +95,7 @@ static void racing_releases_of_one_handle_succeed_exactly_once(void)
         }
     }
     for (i = 0; i < RACERS; i++)
-        join(t[i]);
+        test_join(t[i]);
     pthread_barrier_destroy(&race_done);
     CHECK_EQ(bad, 0);
     raced_stats(&st);
@@ -157,11 +143,11 @@ static void objects_acquired_on_one_thread_are_released_on_another(void)
     rpool_stats st;
     size_t i;
 
-    join(spawn(produce, NULL));
+    test_join(test_spawn(produce, NULL));
     passed_stats(&st);
     CHECK_EQ(st.live, PASSED);
     CHECK_EQ(st.threads, 0);
-    join(spawn(consume, &released));
+    test_join(test_spawn(consume, &released));
     CHECK_EQ(released, PASSED);
     passed_stats(&st);
     CHECK_EQ(st.live, 0);
@@ -171,7 +157,7 @@ static void objects_acquired_on_one_thread_are_released_on_another(void)
     for (i = 0; i < PASSED; i++)
         CHECK(passed_lookup(passed_hs[i]) == NULL);
 
-    join(spawn(produce, NULL));
+    test_join(test_spawn(produce, NULL));
     passed_stats(&st);
     CHECK_EQ(st.carved, PASSED);
     CHECK_EQ(st.live, PASSED);
@@ -202,7 +188,7 @@ static void short_lived_threads_strand_nothing(void)
     size_t i;
 
     for (i = 0; i < BRIEF_THREADS; i++)
-        join(spawn(acquire_one_and_exit, (void *)i));
+        test_join(test_spawn(acquire_one_and_exit, (void *)i));
     brief_stats(&st);
     CHECK_EQ(st.threads, 0);
     CHECK_EQ(st.live, BRIEF_THREADS);
@@ -233,7 +219,7 @@ static void short_lived_threads_that_release_reuse_one_slot(void)
     size_t i;
 
     for (i = 0; i < BRIEF_THREADS; i++)
-        join(spawn(acquire_release_and_exit, NULL));
+        test_join(test_spawn(acquire_release_and_exit, NULL));
     brief_rel_stats(&st);
     CHECK_EQ(st.threads, 0);
     CHECK_EQ(st.live, 0);
@@ -267,7 +253,7 @@ static void thread_flush_hands_a_live_threads_cache_back(void)
     pthread_t t;
 
     pthread_barrier_init(&flush_step, NULL, 2);
-    t = spawn(cache_then_flush, NULL);
+    t = test_spawn(cache_then_flush, NULL);
     pthread_barrier_wait(&flush_step);
     flushing_stats(&st);
     CHECK_EQ(st.cached, 100);
@@ -282,7 +268,7 @@ static void thread_flush_hands_a_live_threads_cache_back(void)
     CHECK_EQ(st.threads, 0);
     CHECK_EQ(st.carved, 100);
     pthread_barrier_wait(&flush_step);
-    join(t);
+    test_join(t);
     pthread_barrier_destroy(&flush_step);
 
     /* The 100 ids and the 156-slot tail come back before a second block. */
@@ -319,7 +305,7 @@ static void destroy_empties_an_idle_threads_cache(void)
     int ok = 0;
 
     pthread_barrier_init(&idle_step, NULL, 2);
-    t = spawn(use_idle_use, &ok);
+    t = test_spawn(use_idle_use, &ok);
     pthread_barrier_wait(&idle_step);
     shared_stats(&st);
     CHECK_EQ(st.live, 10);
@@ -335,7 +321,7 @@ static void destroy_empties_an_idle_threads_cache(void)
     CHECK_EQ(st.threads, 0);
     CHECK_EQ(st.bytes, 0);
     pthread_barrier_wait(&idle_step);
-    join(t);
+    test_join(t);
     pthread_barrier_destroy(&idle_step);
     CHECK(ok);
     shared_stats(&st);
@@ -409,10 +395,10 @@ static void concurrent_use_keeps_objects_private_and_counts_exact(void)
 
     for (i = 0; i < CHURNERS; i++) {
         c[i].seed = 0x2545f4914f6cdd1dull * (i + 1);
-        t[i] = spawn(churn_thread, &c[i]);
+        t[i] = test_spawn(churn_thread, &c[i]);
     }
     for (i = 0; i < CHURNERS; i++)
-        join(t[i]);
+        test_join(t[i]);
     for (i = 0; i < CHURNERS; i++) {
         CHECK(!c[i].bad);
         kept += c[i].nheld;
@@ -478,9 +464,9 @@ static void threads_wearing_slots_out_never_issue_a_handle_twice(void)
     rpool_stats st;
 
     for (i = 0; i < WORNERS; i++)
-        t[i] = spawn(wear_out, &w[i]);
+        t[i] = test_spawn(wear_out, &w[i]);
     for (i = 0; i < WORNERS; i++)
-        join(t[i]);
+        test_join(t[i]);
     wear_out(&w[WORNERS]);
     for (i = 0; i <= WORNERS; i++) {
         CHECK(!w[i].bad);
