@@ -492,7 +492,6 @@ void rpool_impl_bad_chunk_items(void) __attribute__((error(RPOOL_IMPL_MSG_CHUNK_
     SCOPE RPOOL_IMPL_MUST_USE size_t NAME##_acquire_n(NAME##_handle *hs, T **objs, size_t n); \
     SCOPE size_t NAME##_release_n(const NAME##_handle *hs, size_t n);                         \
     SCOPE void NAME##_stats(rpool_stats *out);                                                \
-    SCOPE void NAME##_for_each(void (*fn)(T *obj, NAME##_handle h, void *arg), void *arg);    \
     SCOPE void NAME##_thread_flush(void);                                                     \
     SCOPE void NAME##_destroy(void);
 
@@ -525,6 +524,18 @@ void rpool_impl_bad_chunk_items(void) __attribute__((error(RPOOL_IMPL_MSG_CHUNK_
     {                                                                                         \
         return RPOOL_IMPL_CAST(T *, rpool_impl_address(&NAME##_impl_pool,                     \
                                                        RPOOL_IMPL_SHAPE(NAME, T), id));       \
+    }                                                                                         \
+    RPOOL_IMPL_UNUSED RPOOL_IMPL_FAST void NAME##_for_each(                                   \
+        void (*fn)(T *obj, NAME##_handle h, void *arg), void *arg)                            \
+    {                                                                                         \
+        rpool_impl_walk w = rpool_impl_walk_begin(&NAME##_impl_pool);                         \
+        NAME##_handle h;                                                                      \
+        void *obj;                                                                            \
+        uint32_t off;                                                                         \
+        while (rpool_impl_walk_block(&NAME##_impl_pool, RPOOL_IMPL_SHAPE(NAME, T), &w))       \
+            for (off = 0; off < w.end; off++)                                                 \
+                if (rpool_impl_walk_live(RPOOL_IMPL_SHAPE(NAME, T), &w, off, &obj, &h.value)) \
+                    fn(RPOOL_IMPL_CAST(T *, obj), h, arg);                                    \
     }                                                                                         \
     RPOOL_IMPL_MUST_USE RPOOL_IMPL_UNUSED RPOOL_IMPL_FAST int NAME##_is_null(NAME##_handle h)   \
     {                                                                                         \
@@ -570,22 +581,6 @@ void rpool_impl_bad_chunk_items(void) __attribute__((error(RPOOL_IMPL_MSG_CHUNK_
     SCOPE void NAME##_stats(rpool_stats *out)                                                 \
     {                                                                                         \
         rpool_impl_stats(&NAME##_impl_pool, RPOOL_IMPL_SHAPE(NAME, T), out);                  \
-    }                                                                                         \
-    typedef struct NAME##_impl_visit_ctx {                                                    \
-        void (*fn)(T *obj, NAME##_handle h, void *arg);                                       \
-        void *arg;                                                                            \
-    } NAME##_impl_visit_ctx;                                                                  \
-    static void NAME##_impl_visit(void *obj, uint64_t h, void *ctx)                           \
-    {                                                                                         \
-        NAME##_impl_visit_ctx *c = RPOOL_IMPL_CAST(NAME##_impl_visit_ctx *, ctx);             \
-        NAME##_handle handle = { h };                                                         \
-        c->fn(RPOOL_IMPL_CAST(T *, obj), handle, c->arg);                                     \
-    }                                                                                         \
-    SCOPE void NAME##_for_each(void (*fn)(T *obj, NAME##_handle h, void *arg), void *arg)     \
-    {                                                                                         \
-        NAME##_impl_visit_ctx ctx = { fn, arg };                                              \
-        rpool_impl_for_each(&NAME##_impl_pool, RPOOL_IMPL_SHAPE(NAME, T), NAME##_impl_visit,  \
-                            &ctx);                                                            \
     }                                                                                         \
     SCOPE void NAME##_thread_flush(void)                                                      \
     {                                                                                         \
