@@ -132,7 +132,29 @@
  *       every field is still within 0..carved. Takes the pool lock and sums
  *       the threads' caches: cost O(threads with a cache), not O(objects).
  *   void NAME_for_each(void (*fn)(T *obj, NAME_handle h, void *arg), void *arg);
- *       Calls fn for every live object. fn may release it.
+ *       Calls fn(obj, h, arg) for every live object, with its handle, in id
+ *       order. Inline: when fn is a function the compiler can see (named,
+ *       not a pointer picked at run time), fn inlines into the walk, which
+ *       then costs about what a loop over an array of T does (it also
+ *       reads one version word per slot, live or not).
+ *       The walk covers the blocks that existed when it began and reads
+ *       each slot's version once, so it visits each object at most once,
+ *       and an object live from before the walk began (in this thread, or
+ *       in one that synchronised with it) until after it ends exactly once.
+ *       From fn: releasing obj (h) is allowed, and so is releasing or
+ *       acquiring other objects. An object fn releases that the walk has
+ *       not reached yet (a higher id) is not visited; one fn acquires is
+ *       visited later in this walk if and only if its id is higher than
+ *       obj's and its block existed when the walk began (an acquire
+ *       usually takes the slot this thread released last). fn must not
+ *       call NAME_destroy.
+ *       Thread-safe, without a lock, and no snapshot: objects that other
+ *       threads acquire or release during the walk may or may not be
+ *       visited. A visited object may be released by another thread while
+ *       fn runs (then h is stale), and the walk does not synchronise fn
+ *       with the thread that acquired obj and writes its fields: as with
+ *       NAME_lookup, fn synchronises with those threads itself (a lock, an
+ *       atomic field) for the objects they share.
  *   void NAME_thread_flush(void);
  *       Hands this thread's cached ids and uncarved block tail back now, as
  *       thread exit does.
