@@ -446,7 +446,11 @@ void rpool_impl_bad_chunk_items(void) __attribute__((error(RPOOL_IMPL_MSG_CHUNK_
  * in C the config check), CHECKS (static assertions, last: the caller's
  * semicolon ends them). Every generated function is one call into the
  * engine with the pool, the thread-local pointer, sizeof(T), alignof(T)
- * and the config, or a one-line comparison of handle values.
+ * and the config, or a one-line comparison of handle values. The one
+ * exception, NAME_for_each, is two plain loops over the engine's walk
+ * (rpool_impl_walk_*) that call fn themselves, so that a fn the compiler
+ * can see inlines in every unit, as it could not once handed to the
+ * engine as a pointer.
  */
 
 #define RPOOL_IMPL_ARGS(NAME, T) \

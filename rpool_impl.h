@@ -12,8 +12,9 @@
  *              block, handle split, capacity. Pure arithmetic on constants,
  *              folded away by the compiler in every generated function.
  *   [state]    the pool singleton, blocks, groups, chunks, local pools.
- *   [fast]     acquire, release, release_owned, lookup: inline, no lock,
- *              no atomic read-modify-write except the one CAS of release.
+ *   [fast]     acquire, release, release_owned, lookup, for_each's walk:
+ *              inline, no lock, no atomic read-modify-write except the one
+ *              CAS of release.
  *   [slow]     everything else, called out of line from the per-type
  *              functions that RPOOL_DEFINE emits.
  *
