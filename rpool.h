@@ -141,8 +141,29 @@
  *       every field is still within 0..carved. Takes the pool lock and sums
  *       the threads' caches: cost O(threads with a cache), not O(objects).
  *   void NAME_for_each(void (*fn)(T *obj, NAME_handle h, void *arg), void *arg);
- *       Calls fn for every live object (not one released while pinned).
- *       fn may release it.
+ *       Calls fn(obj, h, arg) for every live object (not one released
+ *       while pinned), with its handle, in id order. Inline: when fn is a function the compiler can see (named,
+ *       not a pointer picked at run time), fn inlines into the walk, which
+ *       then costs about what a loop over an array of T does (it also
+ *       reads one version word per slot, live or not).
+ *       The walk covers the blocks that existed when it began and reads
+ *       each slot's version once, so it visits each object at most once,
+ *       and an object live from before the walk began (in this thread, or
+ *       in one that synchronised with it) until after it ends exactly once.
+ *       From fn: releasing obj (h) is allowed, and so is releasing or
+ *       acquiring other objects. An object fn releases that the walk has
+ *       not reached yet (a higher id) is not visited; one fn acquires is
+ *       visited later in this walk if and only if its id is higher than
+ *       obj's and its block existed when the walk began (an acquire
+ *       usually takes the slot this thread released last). fn must not
+ *       call NAME_destroy.
+ *       Thread-safe, without a lock, and no snapshot: objects that other
+ *       threads acquire or release during the walk may or may not be
+ *       visited. A visited object may be released by another thread while
+ *       fn runs (then h is stale), and the walk does not synchronise fn
+ *       with the thread that acquired obj and writes its fields: as with
+ *       NAME_lookup, fn synchronises with those threads itself (a lock, an
+ *       atomic field) for the objects they share.
  *   void NAME_thread_flush(void);
  *       Hands this thread's cached ids and uncarved block tail back now, as
  *       thread exit does.
@@ -524,7 +545,11 @@ void rpool_impl_bad_auto_trim(void) __attribute__((error(RPOOL_IMPL_MSG_AUTO_TRI
  * in C the config check), CHECKS (static assertions, last: the caller's
  * semicolon ends them). Every generated function is one call into the
  * engine with the pool, the thread-local pointer, sizeof(T), alignof(T)
- * and the config, or a one-line comparison of handle values.
+ * and the config, or a one-line comparison of handle values. The one
+ * exception, NAME_for_each, is two plain loops over the engine's walk
+ * (rpool_impl_walk_*) that call fn themselves, so that a fn the compiler
+ * can see inlines in every unit, as it could not once handed to the
+ * engine as a pointer.
  */
 
 #define RPOOL_IMPL_ARGS(NAME, T) \
@@ -604,7 +629,6 @@ void rpool_impl_bad_auto_trim(void) __attribute__((error(RPOOL_IMPL_MSG_AUTO_TRI
     SCOPE RPOOL_IMPL_MUST_USE size_t NAME##_acquire_n(NAME##_handle *hs, T **objs, size_t n); \
     SCOPE size_t NAME##_release_n(const NAME##_handle *hs, size_t n);                         \
     SCOPE void NAME##_stats(rpool_stats *out);                                                \
-    SCOPE void NAME##_for_each(void (*fn)(T *obj, NAME##_handle h, void *arg), void *arg);    \
     SCOPE void NAME##_thread_flush(void);                                                     \
     SCOPE size_t NAME##_trim(void);                                                           \
     SCOPE void NAME##_destroy(void);
@@ -638,6 +662,19 @@ void rpool_impl_bad_auto_trim(void) __attribute__((error(RPOOL_IMPL_MSG_AUTO_TRI
     {                                                                                         \
         return RPOOL_IMPL_CAST(T *, rpool_impl_address(&NAME##_impl_pool,                     \
                                                        RPOOL_IMPL_SHAPE(NAME, T), id));       \
+    }                                                                                         \
+    RPOOL_IMPL_UNUSED RPOOL_IMPL_FAST void NAME##_for_each(                                   \
+        void (*fn)(T *obj, NAME##_handle h, void *arg), void *arg)                            \
+    {                                                                                         \
+        rpool_impl_walk w = rpool_impl_walk_begin(&NAME##_impl_pool);                         \
+        NAME##_handle h;                                                                      \
+        void *obj;                                                                            \
+        uint32_t off;                                                                         \
+        while (rpool_impl_walk_block(&NAME##_impl_pool, RPOOL_IMPL_SHAPE(NAME, T), &w))       \
+            for (off = 0; off < w.end; off++)                                                 \
+                if (rpool_impl_walk_live(RPOOL_IMPL_SHAPE(NAME, T), &w, off, &obj, &h.value)) \
+                    fn(RPOOL_IMPL_CAST(T *, obj), h, arg);                                    \
+        rpool_impl_walk_end(&NAME##_impl_pool);                                               \
     }                                                                                         \
     RPOOL_IMPL_MUST_USE RPOOL_IMPL_UNUSED RPOOL_IMPL_FAST int NAME##_is_null(NAME##_handle h)   \
     {                                                                                         \
@@ -697,22 +734,6 @@ void rpool_impl_bad_auto_trim(void) __attribute__((error(RPOOL_IMPL_MSG_AUTO_TRI
     SCOPE void NAME##_stats(rpool_stats *out)                                                 \
     {                                                                                         \
         rpool_impl_stats(&NAME##_impl_pool, RPOOL_IMPL_SHAPE(NAME, T), out);                  \
-    }                                                                                         \
-    typedef struct NAME##_impl_visit_ctx {                                                    \
-        void (*fn)(T *obj, NAME##_handle h, void *arg);                                       \
-        void *arg;                                                                            \
-    } NAME##_impl_visit_ctx;                                                                  \
-    static void NAME##_impl_visit(void *obj, uint64_t h, void *ctx)                           \
-    {                                                                                         \
-        NAME##_impl_visit_ctx *c = RPOOL_IMPL_CAST(NAME##_impl_visit_ctx *, ctx);             \
-        NAME##_handle handle = { h };                                                         \
-        c->fn(RPOOL_IMPL_CAST(T *, obj), handle, c->arg);                                     \
-    }                                                                                         \
-    SCOPE void NAME##_for_each(void (*fn)(T *obj, NAME##_handle h, void *arg), void *arg)     \
-    {                                                                                         \
-        NAME##_impl_visit_ctx ctx = { fn, arg };                                              \
-        rpool_impl_for_each(&NAME##_impl_pool, RPOOL_IMPL_SHAPE(NAME, T), NAME##_impl_visit,  \
-                            &ctx);                                                            \
     }                                                                                         \
     SCOPE void NAME##_thread_flush(void)                                                      \
     {                                                                                         \

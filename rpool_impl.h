@@ -12,8 +12,9 @@
  *              block, handle split, capacity. Pure arithmetic on constants,
  *              folded away by the compiler in every generated function.
  *   [state]    the pool singleton, blocks, groups, chunks, local pools.
- *   [fast]     acquire, release, release_owned, lookup: inline, no lock,
- *              no atomic read-modify-write except the one CAS of release.
+ *   [fast]     acquire, release, release_owned, lookup, for_each's walk:
+ *              inline, no lock, no atomic read-modify-write except the one
+ *              CAS of release.
  *   [slow]     everything else, called out of line from the per-type
  *              functions that RPOOL_DEFINE emits.
  *
@@ -766,6 +767,67 @@ RPOOL_IMPL_FAST int rpool_impl_unpin(const rpool_impl_pool *pool, size_t size, s
     if (RPOOL_IMPL_UNLIKELY(w >> 32 != ver && (w & RPOOL_IMPL_PIN_MAX) == 1))
         last(h);
     return 0;
+}
+
+/* A walk over the live slots, for NAME_for_each: the blocks published
+   when it began, in id order. The generated loop is two plain loops over
+   these three functions, which all inline, so that the compiler sees a
+   loop over each block's slots with its base hoisted, one version load per
+   slot and the caller's callback, when it can see it, inlined: the speed
+   of a loop over an array. A slot whose version is even (free, or 0: never
+   carved) is skipped, so each slot is seen at most once per walk, at the
+   version it had when the walk reached it. */
+typedef struct rpool_impl_walk {
+    char *base;     /* the current block's items */
+    uint32_t first; /* the id of its first slot */
+    uint32_t end;   /* its slots to look at: fewer than nitems past L.cap */
+    uint32_t next;  /* the next block */
+    uint32_t nb;    /* blocks published when the walk began */
+} rpool_impl_walk;
+
+/* Announced before any table entry is read: a trim that sees a walk under
+   way keeps the memory of the blocks it trims until a later trim. */
+RPOOL_IMPL_FAST rpool_impl_walk rpool_impl_walk_begin(rpool_impl_pool *pool)
+{
+    rpool_impl_walk w = { 0, 0, 0, 0, 0 };
+
+    __atomic_fetch_add(&pool->walkers, 1, __ATOMIC_SEQ_CST);
+    w.nb = RPOOL_IMPL_LOAD(&pool->nblocks, ACQUIRE);
+    return w;
+}
+
+RPOOL_IMPL_FAST void rpool_impl_walk_end(rpool_impl_pool *pool)
+{
+    __atomic_fetch_sub(&pool->walkers, 1, __ATOMIC_RELEASE);
+}
+
+/* Moves the walk to its next block: 0 when none is left. */
+RPOOL_IMPL_FAST int rpool_impl_walk_block(const rpool_impl_pool *pool, size_t size, size_t align,
+                                        const rpool_config *cfg, rpool_impl_walk *w)
+{
+    const rpool_impl_layout L = rpool_impl_layout_of(size, align, cfg);
+
+    if (w->next == w->nb)
+        return 0;
+    w->base = RPOOL_IMPL_LOAD(rpool_impl_slot_of(pool, w->next), ACQUIRE); /* maybe the guard */
+    w->first = w->next << L.bshift;
+    w->end = RPOOL_IMPL_CAST(uint32_t, rpool_impl_min(L.nitems, L.cap - w->first));
+    w->next++;
+    return 1;
+}
+
+/* Whether slot `off` of the walk's block is live; *obj and *handle name it
+   then. */
+RPOOL_IMPL_FAST int rpool_impl_walk_live(size_t size, size_t align, const rpool_config *cfg,
+                                       const rpool_impl_walk *w, uint32_t off, void **obj,
+                                       uint64_t *handle)
+{
+    const rpool_impl_layout L = rpool_impl_layout_of(size, align, cfg);
+    uint64_t ver = rpool_impl_ver_load(w->base, &L, off);
+
+    *obj = w->base + off * L.size;
+    *handle = ver << L.idbits | (w->first + off);
+    return RPOOL_IMPL_CAST(int, ver & 1);
 }
 
 /* ===================================================================== */
@@ -1758,28 +1820,6 @@ static inline void rpool_impl_stats(rpool_impl_pool *pool, size_t size, size_t a
     out->bytes = RPOOL_IMPL_LOAD(&pool->bytes, RELAXED);
     out->threads = pool->threads;
     rpool_impl_unlock(&pool->lock);
-}
-
-static inline void rpool_impl_for_each(rpool_impl_pool *pool, size_t size, size_t align,
-                                       const rpool_config *cfg,
-                                       void (*visit)(void *obj, uint64_t h, void *ctx), void *ctx)
-{
-    const rpool_impl_layout L = rpool_impl_layout_of(size, align, cfg);
-    uint32_t b, off, nb;
-
-    /* Announced before any table entry is read: a trim that sees a walk
-       under way keeps the memory of the blocks it trims until a later one. */
-    __atomic_fetch_add(&pool->walkers, 1, __ATOMIC_SEQ_CST);
-    nb = RPOOL_IMPL_LOAD(&pool->nblocks, ACQUIRE);
-    for (b = 0; b < nb; b++) {
-        char *base = rpool_impl_base(pool, &L, b << L.bshift);
-        for (off = 0; off < L.nitems && ((uint64_t)b << L.bshift) + off < L.cap; off++) {
-            uint64_t ver = rpool_impl_ver_load(base, &L, off);
-            if (ver & 1)
-                visit(base + off * L.size, ver << L.idbits | (b << L.bshift | off), ctx);
-        }
-    }
-    __atomic_fetch_sub(&pool->walkers, 1, __ATOMIC_RELEASE);
 }
 
 static inline void rpool_impl_thread_flush(rpool_impl_pool *pool, rpool_impl_local **tls)

@@ -428,6 +428,31 @@ function iteration(    j, p, line) {
     w9row("rpool for_each", "rpool", "for_each", "clang")
     w9row("rpool lookup", "rpool", "lookup", "clang")
     print ""
+    w9target()
+}
+
+# Issue 13's target, from the W9 table: for_each at most 1.3× the array
+# loop in every column, under each compiler.
+function w9target(    c, j, p, cc, k, b, x, f, ok, st, any) {
+    split("gcc clang", cc, " ")
+    f = ""; ok = 1; st = 1; any = 0
+    for (c = 1; c <= 2; c++)
+        for (j = 1; j <= 2; j++)
+            for (p = 1; p <= 2; p++) {
+                k = "for_each-" w9pct[p] "-" cc[c]
+                b = "array-" w9pct[p] "-" cc[c]
+                if (!has("W9", k, "rpool", w9sz[j]) || !has("W9", b, "rpool", w9sz[j])) continue
+                x = get("W9", k, "rpool", w9sz[j]) / get("W9", b, "rpool", w9sz[j])
+                f = f (f == "" ? "" : ", ") sprintf("%.2f× (%s, %d B, %d %%)", x, cc[c], w9sz[j], w9pct[p])
+                if (x > 1.3) ok = 0
+                if (!settles(key("W9", k, "rpool", w9sz[j]), key("W9", b, "rpool", w9sz[j]), 1.3)) st = 0
+                any = 1
+            }
+    if (!any) return
+    print "| target (issue 13) | measured | |"
+    print "|---|---|---|"
+    print "| W9 for_each ≤ 1.3× the array loop | " f " | " timed_verdict(ok, st) " |"
+    print ""
 }
 
 function w9row(label, s, m, cc,    j, p, line, k, b, any) {

@@ -20,6 +20,8 @@ RPOOL_DEFINE_STATIC(bulk, rec);
 RPOOL_DEFINE_STATIC_EX(tiny, rec, .max_items = 10);
 RPOOL_DEFINE_STATIC(counted, rec);
 RPOOL_DEFINE_STATIC(walked, rec);
+RPOOL_DEFINE_STATIC_EX(rewalked, rec, .block_items = 8);
+RPOOL_DEFINE_STATIC_EX(grown, rec, .block_items = 8);
 RPOOL_DEFINE_STATIC(flushed, rec);
 RPOOL_DEFINE_STATIC(doomed, rec);
 
@@ -315,6 +317,101 @@ static void for_each_callback_may_release_the_object_it_visits(void)
     CHECK_EQ(log.calls, 0);
 }
 
+struct change_log {
+    size_t calls;
+    uint64_t ids[16];
+    rewalked_handle seen[16];
+    rewalked_handle dropped;   /* released from fn, at id 2 */
+    rewalked_handle added;     /* acquired from fn, at id 1 */
+    int bad;
+};
+
+static void change_while_walking(rec *obj, rewalked_handle h, void *arg)
+{
+    struct change_log *log = arg;
+    uint64_t id = rewalked_id(h);
+
+    if (rewalked_lookup(h) != obj || log->calls >= 16) {
+        log->bad = 1;
+        return;
+    }
+    log->ids[log->calls] = id;
+    log->seen[log->calls++] = h;
+    if (id == 1 && !rewalked_acquire(&log->added))
+        log->bad = 1;
+    else if (id == 2 && rewalked_release(log->dropped) != 0)
+        log->bad = 1;
+}
+
+/* The manual's rules for fn, on one thread: the walk goes in id order; an
+   object fn releases that the walk has not reached is not visited; one fn
+   acquires is visited later exactly when its id is higher than the one
+   being visited. */
+static void for_each_skips_what_fn_releases_ahead_and_visits_what_it_acquires_ahead(void)
+{
+    rewalked_handle hs[8];
+    struct change_log log;
+    size_t i, added_seen = 0;
+
+    memset(&log, 0, sizeof log);
+    for (i = 0; i < 8; i++)
+        CHECK(rewalked_acquire(&hs[i]) != NULL);
+    CHECK_EQ(rewalked_id(hs[7]), 7);
+    CHECK_EQ(rewalked_release(hs[6]), 0); /* a free slot ahead for fn's acquire */
+    log.dropped = hs[4];
+    rewalked_for_each(change_while_walking, &log);
+    CHECK(!log.bad);
+    for (i = 1; i < log.calls; i++)
+        CHECK(log.ids[i] > log.ids[i - 1]);
+    for (i = 0; i < log.calls; i++) {
+        CHECK(log.ids[i] != 4);
+        added_seen += log.seen[i].value == log.added.value;
+    }
+    CHECK_EQ(added_seen, rewalked_id(log.added) > 1);
+    CHECK_EQ(log.calls, 6 + added_seen); /* 0 1 2 3 5 7, and fn's new object if ahead */
+    CHECK_EQ(rewalked_release(log.added), 0);
+    for (i = 0; i < 8; i++)
+        if (i != 4 && i != 6)
+            CHECK_EQ(rewalked_release(hs[i]), 0);
+}
+
+struct grow_log {
+    size_t calls;
+    int bad;
+};
+
+static void acquire_one_more(rec *obj, grown_handle h, void *arg)
+{
+    struct grow_log *log = arg;
+    grown_handle more;
+
+    (void)obj;
+    (void)h;
+    if (++log->calls > 1000 || !grown_acquire(&more))
+        log->bad = 1;
+}
+
+/* A walk covers the blocks that existed when it began: a fn that acquires
+   an object at every visit (each a new slot, ahead of the walk) makes the
+   walk visit the rest of the block, not blocks made meanwhile, so it
+   ends. */
+static void for_each_whose_fn_acquires_at_every_visit_ends_at_the_blocks_it_began_with(void)
+{
+    grown_handle h;
+    struct grow_log log = { 0, 0 };
+    rpool_stats before, after;
+
+    CHECK(grown_acquire(&h) != NULL);
+    grown_stats(&before);
+    CHECK_EQ(before.blocks, 1);
+    grown_for_each(acquire_one_more, &log);
+    CHECK(!log.bad);
+    CHECK_EQ(log.calls, 8); /* the one live object, then the seven carved after it */
+    grown_stats(&after);
+    CHECK_EQ(after.live, 9);
+    CHECK_EQ(after.blocks, 2);
+}
+
 /* The calling thread's cached ids and its uncarved block tail go to the
    global side; the next acquire takes them back instead of carving. */
 static void thread_flush_moves_the_cache_to_the_global_queue(void)
@@ -421,6 +518,8 @@ int main(void)
     RUN(stats_count_live_free_carved_and_blocks);
     RUN(for_each_visits_live_objects_only_with_their_handles);
     RUN(for_each_callback_may_release_the_object_it_visits);
+    RUN(for_each_skips_what_fn_releases_ahead_and_visits_what_it_acquires_ahead);
+    RUN(for_each_whose_fn_acquires_at_every_visit_ends_at_the_blocks_it_began_with);
     RUN(thread_flush_moves_the_cache_to_the_global_queue);
     RUN(destroy_frees_everything_and_refuses_old_handles);
     basic_destroy();
@@ -431,6 +530,8 @@ int main(void)
     tiny_destroy();
     counted_destroy();
     walked_destroy();
+    rewalked_destroy();
+    grown_destroy();
     flushed_destroy();
     return test_summary();
 }

@@ -1,5 +1,6 @@
 /* Threads: racing releases, objects that change threads, threads that exit
- * or flush, and destroy beside an idle thread. Short by design (well under
+ * or flush, destroy beside an idle thread, and for_each beside threads that
+ * acquire and release. Short by design (well under
  * a second); long stress runs belong elsewhere. */
 #define _POSIX_C_SOURCE 200809L /* pthread barriers under -std=c11 */
 #include <errno.h>
@@ -23,6 +24,7 @@ RPOOL_DEFINE_STATIC(brief_rel, job);
 RPOOL_DEFINE_STATIC(flushing, job);
 RPOOL_DEFINE_STATIC(shared, job);
 RPOOL_DEFINE_STATIC_EX(churn, job, .block_items = 64, .chunk_items = 16);
+RPOOL_DEFINE_STATIC_EX(roam, job, .block_items = 32, .chunk_items = 8, .max_items = 65536);
 RPOOL_DEFINE_STATIC_EX(worn, job, .version_bits = 4, .max_items = 512, .block_items = 32,
                        .chunk_items = 8);
 
@@ -485,6 +487,160 @@ static void threads_wearing_slots_out_never_issue_a_handle_twice(void)
     CHECK_EQ(st.live + st.cached + st.global_free, 0);
 }
 
+/* ---- for_each beside threads that acquire and release ---------------------- */
+
+/* A roam job's `owner` is its own handle value, stored by whoever acquired
+   it (an atomic store: the walk reads it while other threads write it). */
+#define ROAM_IDS 65536
+#define ROAM_WORKERS 2
+#define ROAM_BATCH 8
+#define ROAM_RING 256
+#define ROAM_KEPT 100
+#define ROAM_WALKS 200    /* at least */
+#define ROAM_CHURN 20000  /* objects passed between the workers, at least */
+
+/* Worker i passes what it acquires to worker i + 1, which releases it. */
+static struct roam_ring {
+    pthread_mutex_t lock;
+    roam_handle hs[ROAM_RING];
+    size_t n;
+} roam_rings[ROAM_WORKERS];
+static atomic_int roam_stop;
+static atomic_size_t roam_passed; /* released by the other worker */
+
+static void roam_own(job *j, roam_handle h)
+{
+    __atomic_store_n(&j->owner, h.value, __ATOMIC_RELEASE);
+}
+
+static void *roam_worker(void *arg)
+{
+    size_t me = (size_t)arg, k, round;
+    struct roam_ring *out = &roam_rings[me], *in = &roam_rings[(me + 1) % ROAM_WORKERS];
+
+    for (round = 0; !atomic_load(&roam_stop) && !WORKERS_FAILED(); round++) {
+        roam_handle hs[ROAM_BATCH];
+        job *js[ROAM_BATCH];
+        size_t n = 0;
+        pthread_mutex_lock(&in->lock);
+        while (n < ROAM_BATCH && in->n)
+            hs[n++] = in->hs[--in->n];
+        pthread_mutex_unlock(&in->lock);
+        for (k = 0; k < n; k++)
+            WCHECK(roam_release(hs[k]) == 0);
+        atomic_fetch_add(&roam_passed, n);
+        for (k = 0; k < ROAM_BATCH; k++)
+            if (!WCHECK((js[k] = roam_acquire(&hs[k])) != NULL))
+                return NULL;
+        if (round % 16 == 0)
+            sched_yield(); /* live, not yet owned: what a walk may meet */
+        for (k = 0; k < ROAM_BATCH; k++)
+            roam_own(js[k], hs[k]);
+        pthread_mutex_lock(&out->lock);
+        for (k = 0; k < ROAM_BATCH && out->n < ROAM_RING; k++)
+            out->hs[out->n++] = hs[k];
+        pthread_mutex_unlock(&out->lock);
+        for (; k < ROAM_BATCH; k++) /* no room: released here */
+            WCHECK(roam_release(hs[k]) == 0);
+    }
+    return NULL;
+}
+
+static uint32_t roam_seen[ROAM_IDS]; /* the last walk that visited each id */
+static unsigned char roam_kept[ROAM_IDS]; /* the walking thread's own objects */
+
+struct roam_walk {
+    uint32_t walk;
+    size_t kept, current, lagging, gone, bad;
+};
+
+/* What a visit may see of another thread's object: its own handle (the
+   current one); an older handle or 0, when its acquirer has not stored
+   yet (lagging); a newer one, when it was released and acquired again
+   since the walk read its version, and then h is refused (gone). Never
+   another slot's handle, never an even version, never a slot twice. */
+static void roam_check(job *obj, roam_handle h, void *arg)
+{
+    struct roam_walk *w = arg;
+    uint64_t id = roam_id(h), ver = h.value >> 32, stored;
+
+    if (id >= ROAM_IDS || roam_seen[id] == w->walk || !(ver & 1) || roam_address(id) != obj) {
+        w->bad++;
+        return;
+    }
+    roam_seen[id] = w->walk;
+    stored = __atomic_load_n(&obj->owner, __ATOMIC_ACQUIRE);
+    if (roam_kept[id]) {
+        w->kept++;
+        w->bad += stored != h.value;
+    } else if (stored == h.value) {
+        w->current++;
+    } else if (stored != 0 && roam_id((roam_handle){ stored }) != id) {
+        w->bad++;
+    } else if (stored >> 32 < ver) {
+        w->lagging++;
+    } else {
+        w->gone++;
+        w->bad += roam_lookup(h) != NULL;
+    }
+}
+
+/* One thread walks the pool again and again while two others acquire
+   objects and release each other's. Every visit names a live-consistent
+   object (see roam_check), no slot is visited twice in a walk, and each of
+   the walking thread's own objects, live throughout, is visited in every
+   walk exactly once, with its handle. Free slots, such as the ones it
+   released before, are never visited (their versions are even). */
+static void for_each_beside_cross_thread_churn_visits_each_object_at_most_once_and_consistently(void)
+{
+    static roam_handle kept[ROAM_KEPT];
+    pthread_t t[ROAM_WORKERS];
+    struct roam_walk total = { 0, 0, 0, 0, 0, 0 };
+    size_t i, k;
+    uint32_t walk;
+
+    for (i = 0; i < 2 * ROAM_KEPT; i++) {
+        job *j = roam_acquire(&kept[i / 2]);
+        CHECK(j != NULL);
+        roam_own(j, kept[i / 2]);
+        if (i % 2 == 0) /* released: a free slot in the walks' way */
+            CHECK_EQ(roam_release(kept[i / 2]), 0);
+        else
+            roam_kept[roam_id(kept[i / 2])] = 1;
+    }
+    for (i = 0; i < ROAM_WORKERS; i++)
+        pthread_mutex_init(&roam_rings[i].lock, NULL);
+    for (i = 0; i < ROAM_WORKERS; i++)
+        t[i] = test_spawn(roam_worker, (void *)i);
+    for (walk = 1; walk <= ROAM_WALKS || (atomic_load(&roam_passed) < ROAM_CHURN &&
+                                          !WORKERS_FAILED()); walk++) {
+        struct roam_walk w = { walk, 0, 0, 0, 0, 0 };
+        roam_for_each(roam_check, &w);
+        total.kept += w.kept == ROAM_KEPT;
+        total.current += w.current;
+        total.lagging += w.lagging;
+        total.gone += w.gone;
+        total.bad += w.bad;
+        if (walk % 16 == 0)
+            sched_yield(); /* let the workers run on a busy machine */
+    }
+    atomic_store(&roam_stop, 1);
+    for (i = 0; i < ROAM_WORKERS; i++)
+        test_join(t[i]);
+    CHECK_WORKERS();
+    for (i = 0; i < ROAM_WORKERS; i++) {
+        for (k = 0; k < roam_rings[i].n; k++)
+            CHECK_EQ(roam_release(roam_rings[i].hs[k]), 0);
+        pthread_mutex_destroy(&roam_rings[i].lock);
+    }
+    CHECK_EQ(roam_release_n(kept, ROAM_KEPT), ROAM_KEPT);
+    printf("     %u walks: %zu visits current, %zu lagging, %zu gone; %zu objects passed\n",
+           walk - 1, total.current, total.lagging, total.gone, atomic_load(&roam_passed));
+    CHECK_EQ(total.bad, 0);
+    CHECK_EQ(total.kept, walk - 1);
+    CHECK(total.current > 0); /* the walks met the workers' objects */
+}
+
 int main(void)
 {
     RUN(racing_releases_of_one_handle_succeed_exactly_once);
@@ -495,6 +651,7 @@ int main(void)
     RUN(destroy_empties_an_idle_threads_cache);
     RUN(concurrent_use_keeps_objects_private_and_counts_exact);
     RUN(threads_wearing_slots_out_never_issue_a_handle_twice);
+    RUN(for_each_beside_cross_thread_churn_visits_each_object_at_most_once_and_consistently);
     raced_destroy();
     passed_destroy();
     brief_destroy();
@@ -503,5 +660,6 @@ int main(void)
     shared_destroy();
     churn_destroy();
     worn_destroy();
+    roam_destroy();
     return test_summary();
 }
