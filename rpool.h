@@ -129,7 +129,8 @@
  *   uint64_t NAME_id(NAME_handle h);     the dense slot index in h
  *   T *NAME_address(uint64_t id);        the slot, no version check; NULL if
  *                                        the id was never carved since the
- *                                        last NAME_destroy
+ *                                        last NAME_destroy, or its block is
+ *                                        trimmed
  *   size_t NAME_acquire_n(NAME_handle *hs, T **objs, size_t n);
  *       n objects (objs may be NULL), or 0 with errno as for acquire and
  *       nothing taken: all or nothing. A failed call gives every slot it
@@ -142,7 +143,8 @@
  *       the threads' caches: cost O(threads with a cache), not O(objects).
  *   void NAME_for_each(void (*fn)(T *obj, NAME_handle h, void *arg), void *arg);
  *       Calls fn(obj, h, arg) for every live object (not one released
- *       while pinned), with its handle, in id order. Inline: when fn is a function the compiler can see (named,
+ *       while pinned), with its handle, in id order. Inline: when fn is a
+ *       function the compiler can see (named,
  *       not a pointer picked at run time), fn inlines into the walk, which
  *       then costs about what a loop over an array of T does (it also
  *       reads one version word per slot, live or not).
@@ -167,6 +169,30 @@
  *   void NAME_thread_flush(void);
  *       Hands this thread's cached ids and uncarved block tail back now, as
  *       thread exit does.
+ *   size_t NAME_trim(void);
+ *       Hands back to the system the memory of every block whose slots are
+ *       all free ids held by the pool's global side (none live, in a
+ *       thread's cache or carve range, pending or retired), and the chunks
+ *       that held their ids; returns the bytes handed back (stats.bytes
+ *       falls by as much). Any thread, any time, while other threads use
+ *       the pool; takes the pool lock for O(free ids on the global side).
+ *       A thread's own cache reaches the global side with
+ *       NAME_thread_flush (or its exit), so release, flush, then trim.
+ *       Handles into a trimmed block stay refused (lookup NULL, release
+ *       -ESTALE, pin ESTALE): its table entry points at a static guard
+ *       block whose versions read 0, so no call reads the memory handed
+ *       back, except one that read the block's address just before the
+ *       trim: it may read zeroed pages there (and be refused), never
+ *       unmapped memory, because a trimmed block's pages are decommitted
+ *       (RPOOL_DECOMMIT) but stay mapped. A NAME_for_each under way keeps
+ *       them committed until the next trim.
+ *       A trimmed block comes back before any new block is allocated:
+ *       zero-filled, its slots carved anew (init runs for each again),
+ *       with versions above every version they had, so no handle value is
+ *       ever issued twice. stats count its slots as never carved meanwhile:
+ *       carved, global_free, blocks and bytes fall by what trim took.
+ *       With glibc's malloc (RPOOL_FREE not defined), trim also calls
+ *       malloc_trim(0), which hands back the freed chunks' pages.
  *   void NAME_destroy(void);
  *       Frees every block, chunk and table and every thread's cache of this
  *       pool; the pool is empty and usable again. Handles from before it
@@ -252,6 +278,12 @@
  *                 so version_bits must be at most 32 (0 takes the default,
  *                 32); release and release_owned are one compare-and-swap
  *                 loop. Pools without it keep their code and memory exactly.
+ *   auto_trim     1..100: NAME_trim runs by itself when a release hands a   (0)
+ *                 full chunk to the global side and more than this percent
+ *                 of the slots handed out are free ids there; then not
+ *                 again until they grow by half (or four chunks), or the
+ *                 share falls below the mark. The check is in that slow
+ *                 path only: acquire and release cost the same.
  *
  * A value outside these ranges fails the build with a message that names
  * the field, e.g. "rpool: version_bits must be 0 (default) or 2..63":
@@ -293,8 +325,14 @@
  * Compile-time knobs (define before including; same in every unit):
  *
  *   RPOOL_ASSERT(x)        checks of misuse                 (assert(x))
- *   RPOOL_CALLOC(n, size)  every allocation the pool makes  (calloc)
+ *   RPOOL_CALLOC(n, size)  every allocation but blocks      (calloc)
  *   RPOOL_FREE(p)          its counterpart                  (free)
+ *   RPOOL_MAP(size)        block memory: a span of blocks,  (mmap, anonymous)
+ *                          zero-filled, NULL on failure
+ *   RPOOL_UNMAP(p, size)   its counterpart (both or neither) (munmap)
+ *   RPOOL_DECOMMIT(p, size) hands back the pages of a trimmed (madvise
+ *                          block; 0 on success. Their bytes  MADV_DONTNEED)
+ *                          may read anything afterwards
  *   RPOOL_BLOCK_BYTES, RPOOL_BLOCK_ITEMS, RPOOL_VERSION_BITS: defaults;
  *                          RPOOL_BLOCK_ITEMS above 65536 or
  *                          RPOOL_VERSION_BITS outside 2..63 is an #error
@@ -381,6 +419,8 @@
  *     to an idle thread but not carved are taken by a thread that needs them.
  *   - live + cached + global_free + retired + pending == carved when
  *     quiescent. A slot that retires while pinned counts in retired.
+ *   - NAME_trim hands back memory while stale handles stay refused: a
+ *     trimmed block's slots come back with versions above all they had.
  *   - A pinned slot is never handed to another acquirer; of a release and
  *     the unpins of a slot, exactly one party recycles it, whatever the
  *     interleaving. Whatever the releaser wrote, and every pinner read,

@@ -12,23 +12,32 @@
  *              block, handle split, capacity. Pure arithmetic on constants,
  *              folded away by the compiler in every generated function.
  *   [state]    the pool singleton, blocks, groups, chunks, local pools.
- *   [fast]     acquire, release, release_owned, lookup, for_each's walk:
- *              inline, no lock, no atomic read-modify-write except the one
- *              CAS of release.
+ *   [fast]     acquire, release, release_owned, lookup, pin, unpin, the
+ *              walk of for_each: inline, no lock; no atomic
+ *              read-modify-write but release's, pin's and unpin's one CAS
+ *              and a walk's add at its start and end.
  *   [slow]     everything else, called out of line from the per-type
  *              functions that RPOOL_DEFINE emits.
  *
- * Memory layout of one block (one allocation):
+ * Memory: blocks live side by side in spans (one RPOOL_MAP each, about
+ * 256 KiB of address space, committed as it is written); a block is
  *
- *   raw | pad | header + stranded bitmap | versions[N] | items[N]
- *                                                      ^ base, aligned
+ *   pad | versions[N] | items[N]        (`stride` bytes)
+ *                     ^ base, aligned
  *
- * (the pad in front takes up whatever aligning `base` needs).
+ * and its header (lists, stranded bitmap, trim floor) sits apart, in its
+ * span's array of headers, so that it outlives a trim.
  *
  * The group table maps a block index to `base`; the version of slot `off`
  * sits at a fixed negative offset from it and the object at a positive one,
  * so id -> (version, object) is table[g] -> group[b] -> base: two dependent
- * loads after the table pointer.
+ * loads after the table pointer. A trimmed block's entry is the guard
+ * block's base (versions all 0): every handle into it is refused without
+ * touching the memory trim handed back (see "trim").
+ *
+ * Sections: grep for "[layout]", "[state]", "[fast]", "[slow]", and inside
+ * [slow] for "---- " (carve ranges, chunks and tails, the thread registry,
+ * blocks, acquire and release, stats, iteration, flush, destroy, trim).
  */
 
 #include <errno.h>
@@ -2081,9 +2090,10 @@ static inline size_t rpool_impl_trim_locked(rpool_impl_pool *pool, const rpool_i
         }
     }
     /* A walk that began before the guard went in may still read the
-       blocks: their pages wait for a trim that sees no walk. */
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    if (__atomic_load_n(&pool->walkers, __ATOMIC_SEQ_CST)) {
+       blocks: their pages wait for a trim that sees no walk. A read-modify-
+       write, so that a walk's add either comes first (and is seen) or reads
+       from it (and then the walk sees the guard). */
+    if (__atomic_fetch_add(&pool->walkers, 0, __ATOMIC_SEQ_CST)) {
         pool->undecommitted |= ntrim != 0;
     } else {
         for (b = 0; b < nb; b++)
