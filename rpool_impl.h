@@ -285,16 +285,16 @@ RPOOL_IMPL_FAST rpool_impl_layout rpool_impl_layout_of(size_t size, size_t align
 /* [state]                                                               */
 /* ===================================================================== */
 
-/* A free id with its block's base, so that acquire needs no table walk,
-   and the slot's version as its release left it (32-bit versions only), so
-   that acquire need not load it: a free slot's version cannot change while
-   its id sits in a chunk (every release of it fails), and not waiting on
-   that load takes the table walk and the CAS of the previous release off
-   the path from one handle to the next. */
+/* A free slot: its block's base, so that acquire needs no table walk, and
+   the handle its next acquire issues (its id, and the version after the
+   one its release left), so that acquire neither loads the version nor
+   builds the handle: a free slot's version cannot change while its id sits
+   in a chunk (every release of it fails), and not waiting on that load
+   takes the table walk and the CAS of the previous release off the path
+   from one handle to the next. */
 typedef struct rpool_impl_entry {
     char *base;
-    uint32_t id;
-    uint32_t ver;
+    uint64_t next; /* version + 1 << idbits | id */
 } rpool_impl_entry;
 
 typedef struct rpool_impl_chunk {
@@ -546,31 +546,37 @@ RPOOL_IMPL_FAST int rpool_impl_check(const rpool_impl_pool *pool, const rpool_im
     return 1;
 }
 
-/* Marks a free slot, whose version is `cur`, live and hands it out: the
-   step every acquire ends in. */
-RPOOL_IMPL_FAST void *rpool_impl_issue(char *base, const rpool_impl_layout *L, uint32_t id,
-                                     uint64_t cur, uint64_t *handle)
+/* The handle an acquire of free slot `id`, at version `cur`, issues. */
+RPOOL_IMPL_FAST uint64_t rpool_impl_next(const rpool_impl_layout *L, uint32_t id, uint64_t cur)
 {
-    uint32_t off = id & (L->nitems - 1);
-    uint64_t ver = cur + 1;
+    return (cur + 1) << L->idbits | id;
+}
 
-    if (!L->wide) /* 32-bit arithmetic: one add serves the store and the handle */
-        ver = RPOOL_IMPL_CAST(uint32_t, RPOOL_IMPL_CAST(uint32_t, cur) + 1);
-    RPOOL_IMPL_DEBUG_CHECK(rpool_impl_ver_load(base, L, off) == cur);
+RPOOL_IMPL_FAST uint32_t rpool_impl_entry_id(const rpool_impl_entry *e, const rpool_impl_layout *L)
+{
+    return RPOOL_IMPL_CAST(uint32_t, e->next & ((1ull << L->idbits) - 1));
+}
+
+/* Marks the free slot of base that handle `next` names live, at next's
+   version, and hands it out: the step every acquire ends in. The object is
+   never NULL, which the compiler is told, so that a caller's NULL test
+   costs nothing on this path. */
+RPOOL_IMPL_FAST void *rpool_impl_issue(char *base, const rpool_impl_layout *L, uint64_t next,
+                                     uint64_t *handle)
+{
+    uint32_t off = RPOOL_IMPL_CAST(uint32_t, next & ((1ull << L->idbits) - 1)) & (L->nitems - 1);
+    uint64_t ver = next >> L->idbits;
+    char *obj = base + off * L->size;
+
+    RPOOL_IMPL_DEBUG_CHECK(rpool_impl_ver_load(base, L, off) == ver - 1);
     RPOOL_IMPL_DEBUG_CHECK(rpool_impl_pins_of(base, L, off) == 0);
     RPOOL_IMPL_DEBUG_CHECK((ver & 1) && !rpool_impl_is_retired(L, ver - 1)); /* was free */
     rpool_impl_ver_store(base, L, off, ver);
-    *handle = ver << L->idbits | id;
-    RPOOL_IMPL_UNPOISON(base + off * L->size, L->size);
-    return base + off * L->size;
-}
-
-/* The version of the free slot an entry names. */
-RPOOL_IMPL_FAST uint64_t rpool_impl_entry_ver(const rpool_impl_entry *e, const rpool_impl_layout *L)
-{
-    if (L->wide)
-        return rpool_impl_ver_load(e->base, L, e->id & (L->nitems - 1));
-    return e->ver;
+    *handle = next;
+    RPOOL_IMPL_UNPOISON(obj, L->size);
+    if (!obj)
+        __builtin_unreachable();
+    return obj;
 }
 
 RPOOL_IMPL_FAST void *rpool_impl_acquire(rpool_impl_pool *pool, rpool_impl_local **tls,
@@ -585,7 +591,7 @@ RPOOL_IMPL_FAST void *rpool_impl_acquire(rpool_impl_pool *pool, rpool_impl_local
     if (RPOOL_IMPL_LIKELY(e != lp->bottom)) {
         e--;
         RPOOL_IMPL_STORE(&lp->top, e, RELAXED);
-        return rpool_impl_issue(e->base, &L, e->id, rpool_impl_entry_ver(e, &L), handle);
+        return rpool_impl_issue(e->base, &L, e->next, handle);
     }
     return slow(handle);
 }
@@ -671,8 +677,7 @@ RPOOL_IMPL_FAST int rpool_impl_release(rpool_impl_pool *pool, rpool_impl_local *
     r = rpool_impl_commit(pool, &L, h, owned, &base, &id, &keep);
     if (RPOOL_IMPL_LIKELY(r == 0 && !keep)) {
         e->base = base;
-        e->id = id;
-        e->ver = RPOOL_IMPL_CAST(uint32_t, (h >> L.idbits) + 1);
+        e->next = h + (2ull << L.idbits);
         RPOOL_IMPL_STORE(&lp->top, e + 1, RELAXED);
     }
     return r;
@@ -927,12 +932,12 @@ static inline void rpool_impl_set_chunk(rpool_impl_local *lp, const rpool_impl_l
     RPOOL_IMPL_STORE(&lp->top, c ? e + c->n : 0, RELAXED);
 }
 
-static inline void rpool_impl_push(rpool_impl_local *lp, char *base, uint32_t id, uint64_t ver)
+static inline void rpool_impl_push(rpool_impl_local *lp, const rpool_impl_layout *L, char *base,
+                                   uint32_t id, uint64_t ver)
 {
     rpool_impl_entry *e = lp->top;
     e->base = base;
-    e->id = id;
-    e->ver = RPOOL_IMPL_CAST(uint32_t, ver);
+    e->next = rpool_impl_next(L, id, ver);
     RPOOL_IMPL_STORE(&lp->top, e + 1, RELAXED);
 }
 
@@ -975,11 +980,12 @@ static inline void rpool_impl_debug_chunk(const rpool_impl_pool *pool, const rpo
 
     RPOOL_IMPL_DEBUG_CHECK(c->n <= L->chunk);
     for (i = 0; RPOOL_DEBUG && i < c->n; i++) {
-        uint64_t ver = rpool_impl_ver_load(e[i].base, L, e[i].id & (L->nitems - 1));
-        RPOOL_IMPL_DEBUG_CHECK(ver == rpool_impl_entry_ver(&e[i], L));
-        RPOOL_IMPL_DEBUG_CHECK(e[i].base == rpool_impl_base(pool, L, e[i].id));
+        uint32_t id = rpool_impl_entry_id(&e[i], L);
+        uint64_t ver = rpool_impl_ver_load(e[i].base, L, id & (L->nitems - 1));
+        RPOOL_IMPL_DEBUG_CHECK(e[i].next == rpool_impl_next(L, id, ver));
+        RPOOL_IMPL_DEBUG_CHECK(e[i].base == rpool_impl_base(pool, L, id));
         RPOOL_IMPL_DEBUG_CHECK(ver >= pool->floor && !(ver & 1) && !rpool_impl_is_retired(L, ver));
-        RPOOL_IMPL_DEBUG_CHECK(rpool_impl_pins_of(e[i].base, L, e[i].id & (L->nitems - 1)) == 0);
+        RPOOL_IMPL_DEBUG_CHECK(rpool_impl_pins_of(e[i].base, L, id & (L->nitems - 1)) == 0);
     }
     (void)pool;
 }
@@ -1551,7 +1557,7 @@ static inline int rpool_impl_carve_range(rpool_impl_pool *pool, const rpool_impl
             errno = ECANCELED;
             return -1;
         }
-        *obj = rpool_impl_issue(base, L, id, cur, handle);
+        *obj = rpool_impl_issue(base, L, rpool_impl_next(L, id, cur), handle);
         return 1;
     }
 }
@@ -1596,7 +1602,7 @@ static inline void *rpool_impl_acquire_slow(rpool_impl_pool *pool, rpool_impl_lo
         if (lp->top != lp->bottom) {
             rpool_impl_entry *e = lp->top - 1;
             RPOOL_IMPL_STORE(&lp->top, e, RELAXED);
-            obj = rpool_impl_issue(e->base, &L, e->id, rpool_impl_entry_ver(e, &L), handle);
+            obj = rpool_impl_issue(e->base, &L, e->next, handle);
             break;
         }
         if (RPOOL_IMPL_LOAD(&pool->nfull, RELAXED) || RPOOL_IMPL_LOAD(&pool->nstranded, RELAXED)) {
@@ -1614,7 +1620,7 @@ static inline void *rpool_impl_acquire_slow(rpool_impl_pool *pool, rpool_impl_lo
             if (stranded) {
                 char *base = rpool_impl_base(pool, &L, id);
                 uint64_t cur = rpool_impl_ver_load(base, &L, id & (L.nitems - 1));
-                obj = rpool_impl_issue(base, &L, id, cur, handle);
+                obj = rpool_impl_issue(base, &L, rpool_impl_next(&L, id, cur), handle);
                 break;
             }
             if (c)
@@ -1688,7 +1694,7 @@ static inline void rpool_impl_recycle(rpool_impl_pool *pool, rpool_impl_local **
         }
     }
     if (lp && lp->top != lp->limit)
-        rpool_impl_push(lp, base, id, ver);
+        rpool_impl_push(lp, L, base, id, ver);
     else
         rpool_impl_strand(pool, L, id);
     rpool_impl_local_done(lp);
@@ -1963,7 +1969,7 @@ static inline size_t rpool_impl_repack_locked(rpool_impl_pool *pool, const rpool
     for (c = list; c; c = c->next) {
         const rpool_impl_entry *e = rpool_impl_entries(c);
         for (i = 0; i < c->n; i++) {
-            if (cnt[e[i].id >> L->bshift] == RPOOL_IMPL_TRIM_MARK)
+            if (cnt[rpool_impl_entry_id(&e[i], L) >> L->bshift] == RPOOL_IMPL_TRIM_MARK)
                 continue;
             if (wi == L->chunk) { /* w is behind c: read already */
                 w->n = wi;
@@ -2040,9 +2046,9 @@ static inline size_t rpool_impl_trim_locked(rpool_impl_pool *pool, const rpool_i
     /* Free ids on the global side, per block. */
     for (c = pool->full; c; c = c->next)
         for (i = 0; i < c->n; i++)
-            cnt[rpool_impl_entries(c)[i].id >> L->bshift]++;
+            cnt[rpool_impl_entry_id(&rpool_impl_entries(c)[i], L) >> L->bshift]++;
     for (c = pool->partial, i = 0; c && i < c->n; i++)
-        cnt[rpool_impl_entries(c)[i].id >> L->bshift]++;
+        cnt[rpool_impl_entry_id(&rpool_impl_entries(c)[i], L) >> L->bshift]++;
     for (blk = pool->stranded; blk; blk = blk->next_stranded)
         cnt[blk->first >> L->bshift] += blk->nstranded;
     /* A block with an uncarved range, a thread's or a tail, stays. */
