@@ -79,7 +79,7 @@
  * ======================================================================
  *
  *   T *NAME_acquire(NAME_handle *h);
- *       A free object; *h is its handle. Fresh slots are zero-filled; a
+ *       A free object; *h is its handle (the null handle on failure). Fresh slots are zero-filled; a
  *       reused slot keeps what its last user left in it (0xDB bytes under
  *       RPOOL_DEBUG, unless the pool has an init function).
  *       Return: the object, or NULL with errno = ENOSPC (the capacity,
@@ -663,7 +663,7 @@ void rpool_impl_bad_auto_trim(void) __attribute__((error(RPOOL_IMPL_MSG_AUTO_TRI
     SCOPE RPOOL_IMPL_TLS rpool_impl_local *NAME##_impl_local = &NAME##_impl_none;
 
 #define RPOOL_IMPL_PROTOS(NAME, T, SCOPE)                                                     \
-    SCOPE void *NAME##_impl_acquire_slow(uint64_t *h);                                        \
+    SCOPE rpool_impl_got NAME##_impl_acquire_slow(void);                                      \
     SCOPE int NAME##_impl_release_slow(uint64_t h, int owned);                                \
     SCOPE void NAME##_impl_unpin_last(uint64_t h);                                            \
     SCOPE RPOOL_IMPL_MUST_USE size_t NAME##_acquire_n(NAME##_handle *hs, T **objs, size_t n); \
@@ -738,9 +738,11 @@ void rpool_impl_bad_auto_trim(void) __attribute__((error(RPOOL_IMPL_MSG_AUTO_TRI
 
 #define RPOOL_IMPL_BODIES(NAME, T, SCOPE)                                                     \
     RPOOL_IMPL_CHECK_BODY(NAME)                                                               \
-    SCOPE void *NAME##_impl_acquire_slow(uint64_t *h)                                         \
+    SCOPE rpool_impl_got NAME##_impl_acquire_slow(void)                                       \
     {                                                                                         \
-        return rpool_impl_acquire_slow(RPOOL_IMPL_ARGS(NAME, T), h);                          \
+        rpool_impl_got got = { 0, 0 };                                                        \
+        got.obj = rpool_impl_acquire_slow(RPOOL_IMPL_ARGS(NAME, T), &got.h);                  \
+        return got;                                                                           \
     }                                                                                         \
     SCOPE int NAME##_impl_release_slow(uint64_t h, int owned)                                 \
     {                                                                                         \

@@ -579,13 +579,22 @@ RPOOL_IMPL_FAST void *rpool_impl_issue(char *base, const rpool_impl_layout *L, u
     return obj;
 }
 
+/* What the out-of-line acquire returns: the object (NULL on failure) and
+   its handle, in two registers, so that the caller's handle need not live
+   in memory because the slow path could write it. */
+typedef struct rpool_impl_got {
+    void *obj;
+    uint64_t h;
+} rpool_impl_got;
+
 RPOOL_IMPL_FAST void *rpool_impl_acquire(rpool_impl_pool *pool, rpool_impl_local **tls,
                                        size_t size, size_t align, const rpool_config *cfg,
-                                       uint64_t *handle, void *(*slow)(uint64_t *))
+                                       uint64_t *handle, rpool_impl_got (*slow)(void))
 {
     const rpool_impl_layout L = rpool_impl_layout_of(size, align, cfg);
     rpool_impl_local *lp = *tls;
     rpool_impl_entry *e = lp->top;
+    rpool_impl_got got;
 
     (void)pool;
     if (RPOOL_IMPL_LIKELY(e != lp->bottom)) {
@@ -593,7 +602,9 @@ RPOOL_IMPL_FAST void *rpool_impl_acquire(rpool_impl_pool *pool, rpool_impl_local
         RPOOL_IMPL_STORE(&lp->top, e, RELAXED);
         return rpool_impl_issue(e->base, &L, e->next, handle);
     }
-    return slow(handle);
+    got = slow(); /* h is 0, the null handle, on failure */
+    *handle = got.h;
+    return got.obj;
 }
 
 /* A slot about to be reused: RPOOL_DEBUG fills it (not init's objects,
