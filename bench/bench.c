@@ -29,12 +29,25 @@
  *                                thread, then on two at once on that object
  *   bench_SYS_SIZE w1p REPS N    rpool only: w1 on a pool with .pins
  *   bench_SYS_SIZE mem N         peak RSS growth per live object at N live
+ *   bench_SYS_SIZE w11 N         trim: N objects got and kept, all put back
+ *                                by the same thread, then sys_trim (rpool:
+ *                                NAME_thread_flush, NAME_trim); RSS before,
+ *                                at N live, after the puts, after the trim
+ *   bench_SYS_SIZE w12 CYCLES N  sawtooth: N live, then a random 1 % of
+ *                                them (fixed seed, a new draw each time)
+ *                                and sys_trim, then N again, CYCLES times;
+ *                                RSS at each peak and after each drop
+ *                                (rpool-auto: no call, its policy trims)
  *
  * Every timed figure is printed as one line
  *
  *   R <workload> <metric> <system> <size> <median> <min> <max> <unit>
  *
- * over the repetitions; run.sh turns those lines into RESULTS.md. The loops
+ * over the repetitions; a count or a size (W7, W11, W12, mem) as
+ *
+ *   M <workload> <metric> <system> <size> <value>
+ *
+ * run.sh turns those lines into RESULTS.md. The loops
  * call bench_escape(p) after touching an object so that the compiler can
  * neither drop a malloc/free pair nor keep the object in a register; it
  * costs no instruction and is in every system's loop alike.
@@ -47,6 +60,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -62,6 +77,8 @@
 #define W8_SET 64u
 #define W8_WARM_ROUNDS 16u
 #define W8_MAX_THREADS 64u
+#define W12_SEED 0x5eed0f12u
+#define W12_MAX_CYCLES 64u
 
 #if defined(__clang__)
 #define BENCH_COMPILER "clang"
@@ -1113,6 +1130,181 @@ static void mem(uint64_t n)
 #endif
 }
 
+/* ---- W11 trim after a burst, W12 sawtooth ---------------------------- */
+
+#if SYS_TRIMS
+
+/* Pages of the caller's own, mapped and faulted in apart from the system
+   under test: W11 and W12 measure what a trim gives back, and an array
+   from the allocator would share its heap and its release call. */
+static void *xmap(size_t bytes)
+{
+    volatile char *p = (volatile char *)mmap(0, bytes, PROT_READ | PROT_WRITE,
+                                             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    size_t i;
+
+    if ((void *)p == MAP_FAILED)
+        bench_fail("mmap");
+    for (i = 0; i < bytes; i += 4096)
+        p[i] = 0;
+    return (void *)p;
+}
+
+/* The process's resident set in KiB: Rss of /proc/self/smaps_rollup, which
+   walks the page tables (statm's counters may lag by a few pages per
+   thread). Read without stdio, so that sampling allocates nothing. */
+static long rss_kib(void)
+{
+    char buf[4096];
+    const char *line;
+    ssize_t len = 0, r;
+    int fd = open("/proc/self/smaps_rollup", O_RDONLY);
+
+    if (fd < 0)
+        bench_fail("open /proc/self/smaps_rollup");
+    while (len < (ssize_t)sizeof buf - 1 &&
+           (r = read(fd, buf + len, sizeof buf - 1 - (size_t)len)) > 0)
+        len += r;
+    close(fd);
+    buf[len] = 0;
+    line = strstr(buf, "\nRss:");
+    if (!line)
+        bench_fail("Rss in /proc/self/smaps_rollup");
+    return strtol(line + 5, 0, 10);
+}
+
+static void put_all(ref *refs, uint64_t n)
+{
+    uint64_t i;
+
+    for (i = 0; i < n; i++)
+        if (sys_put(refs[i]) != 0)
+            bench_fail("put");
+}
+
+static void get_one(ref *r, uint64_t i)
+{
+    bench_obj *p = sys_get(r);
+
+    if (!p)
+        bench_fail("get");
+    p->w[0] = i;
+    bench_escape(p);
+}
+
+static void get_all(ref *refs, uint64_t n)
+{
+    uint64_t i;
+
+    for (i = 0; i < n; i++)
+        get_one(&refs[i], i);
+}
+
+static size_t trim(void)
+{
+    size_t given = sys_trim();
+
+    if (given == SIZE_MAX)
+        bench_fail("the release call");
+    return given;
+}
+
+static void print_bytes_per(const char *workload, const char *metric, long kib, uint64_t n)
+{
+    printf("M %s %s %s %d %.2f\n", workload, metric, sys_name, OBJ_SIZE,
+           (double)kib * 1024.0 / (double)n);
+}
+
+/* RSS growth over the sample taken before the burst (the handle array
+   already faulted in), in bytes per object of the burst: at n live, after
+   every put, after the release call. */
+static void w11(uint64_t n)
+{
+    ref *refs = (ref *)xmap(n * sizeof *refs);
+    long before, live, released, trimmed;
+    size_t given;
+
+    before = rss_kib();
+    get_all(refs, n);
+    live = rss_kib();
+    put_all(refs, n);
+    released = rss_kib();
+    given = trim();
+    trimmed = rss_kib();
+    print_bytes_per("W11", "live-bytes-per-object", live - before, n);
+    print_bytes_per("W11", "released-bytes-per-slot", released - before, n);
+    print_bytes_per("W11", "trimmed-bytes-per-slot", trimmed - before, n);
+#if defined(BENCH_RPOOL)
+    {
+        rpool_stats st;
+        objs_stats(&st);
+        if (st.live != 0)
+            bench_fail("W11 live count");
+        printf("M W11 trim-returned-bytes %s %d %zu\n", sys_name, OBJ_SIZE, given);
+        printf("M W11 pool-bytes-per-slot %s %d %.2f\n", sys_name, OBJ_SIZE,
+               (double)st.bytes / (double)n);
+    }
+#else
+    (void)given;
+#endif
+    munmap(refs, n * sizeof *refs);
+}
+
+/* Live count 0 -> n -> n / 100 -> n ... The survivors of each drop are a
+   new random draw over all n (a partial shuffle of perm, fixed seed), so
+   they are spread over the whole heap and no trim can give back whole
+   ranges; each refill gets objects into the references put back. RSS
+   growth over the sample before the first get, in KiB: at each peak
+   (peak-C), after the puts of each drop (held-C), after the release call
+   (drop-C); printed at the end, so that stdout's buffer is not counted. */
+static void w12(unsigned cycles, uint64_t n)
+{
+    ref *refs = (ref *)xmap(n * sizeof *refs);
+    uint32_t *perm = (uint32_t *)xmap(n * sizeof *perm);
+    unsigned char *kept = (unsigned char *)xmap(n);
+    long before, rss[W12_MAX_CYCLES][3];
+    static const char *const what[3] = { "peak", "held", "drop" };
+    uint64_t i, nkeep = n / 100;
+    unsigned c, k;
+
+    for (i = 0; i < n; i++)
+        perm[i] = (uint32_t)i;
+    rng_state = W12_SEED;
+    before = rss_kib();
+    for (c = 0; c < cycles; c++) {
+        for (i = 0; i < n; i++)
+            if (!kept[i])
+                get_one(&refs[i], i);
+        for (i = 0; i < nkeep; i++)
+            kept[perm[i]] = 0;
+        rss[c][0] = rss_kib() - before;
+        for (i = 0; i < nkeep; i++) {
+            uint64_t j = i + rng_below((uint32_t)(n - i));
+            uint32_t t = perm[i];
+            perm[i] = perm[j];
+            perm[j] = t;
+            kept[perm[i]] = 1;
+        }
+        for (i = 0; i < n; i++)
+            if (!kept[i] && sys_put(refs[i]) != 0)
+                bench_fail("put");
+        rss[c][1] = rss_kib() - before;
+        trim();
+        rss[c][2] = rss_kib() - before;
+    }
+    for (i = 0; i < n; i++)
+        if (kept[i] && sys_put(refs[i]) != 0)
+            bench_fail("put");
+    for (c = 0; c < cycles; c++)
+        for (k = 0; k < 3; k++)
+            printf("M W12 %s-%u-kib %s %d %ld\n", what[k], c + 1, sys_name, OBJ_SIZE, rss[c][k]);
+    munmap(refs, n * sizeof *refs);
+    munmap(perm, n * sizeof *perm);
+    munmap(kept, n);
+}
+
+#endif
+
 /* ---- main -------------------------------------------------------------- */
 
 /* For the malloc builds: which library the process's malloc comes from,
@@ -1141,8 +1333,8 @@ static void usage(const char *prog)
 {
     fprintf(stderr,
             "usage: %s w1|w1k|w1x2|w2|w3|w4|w5|w6|w9|w10|w1p REPS N  |  w8own REPS N THREADS  |\n"
-            "       w8pc REPS N PAIRS  |  w7 THREADS  |  mem N\n"
-            "(w3, w4, w7, w8own, w8pc, w9, w10, w1p: only where the system takes part)\n",
+            "       w8pc REPS N PAIRS  |  w7 THREADS  |  mem N  |  w11 N  |  w12 CYCLES N\n"
+            "(w3, w4, w7, w8own, w8pc, w9, w10, w1p, w11, w12: only where the system takes part)\n",
             prog);
     exit(2);
 }
@@ -1207,6 +1399,13 @@ int main(int argc, char **argv)
 #endif
     else if (argc == 3 && strcmp(mode, "mem") == 0)
         mem(n);
+#if SYS_TRIMS
+    else if (argc == 3 && strcmp(mode, "w11") == 0)
+        w11(n);
+    else if (argc == 4 && strcmp(mode, "w12") == 0 && reps <= (int)W12_MAX_CYCLES &&
+             n >= 100 && n <= UINT32_MAX)
+        w12((unsigned)reps, n);
+#endif
     else
         usage(argv[0]);
     return 0;

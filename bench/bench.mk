@@ -5,7 +5,8 @@
 #                      bench/results.svg: 6-9 minutes on 2 cores (4-7
 #                      measured before W8, W9 and vcheck; about 2 more
 #                      estimated for them from bench-quick's run times;
-#                      W10 and w1p, added later, not yet timed);
+#                      W10, w1p, W11, W12 and rpool-auto, added later,
+#                      not yet timed);
 #                      RESULTS.md records how long each run took
 #   make bench-quick   the same suite, short, into $(BUILD)/bench/quick/
 #                      (72 s on 2 busy cores)
@@ -15,6 +16,9 @@
 BENCH_DIR     := $(BUILD)/bench
 BENCH_SIZES   := 16 128 1024
 BENCH_SYSTEMS := rpool rpool-owned glibc jemalloc mimalloc tcmalloc freelist vcheck
+# rpool on a pool with .auto_trim = 50: W1 (its cost on the fast path) and
+# W12; built beside the others, not one of the systems of every table.
+BENCH_EXTRA   := rpool-auto
 BENCH_PKGS    := hyperfine gnuplot-nox valgrind libjemalloc-dev libmimalloc-dev \
                  libgoogle-perftools-dev clang
 # W9 (iteration) also runs rpool built with this second compiler.
@@ -25,17 +29,18 @@ BENCH_CLANG   ?= clang
 # its malloc is the one the program binds to (bench.c checks at run time).
 bench_defs_rpool       := -DBENCH_RPOOL
 bench_defs_rpool-owned := -DBENCH_RPOOL -DBENCH_OWNED
-bench_defs_glibc       := -DBENCH_MALLOC
-bench_defs_jemalloc    := -DBENCH_MALLOC
-bench_defs_mimalloc    := -DBENCH_MALLOC
-bench_defs_tcmalloc    := -DBENCH_MALLOC
+bench_defs_rpool-auto  := -DBENCH_RPOOL -DBENCH_AUTO_TRIM
+bench_defs_glibc       := -DBENCH_MALLOC -DBENCH_GLIBC
+bench_defs_jemalloc    := -DBENCH_MALLOC -DBENCH_JEMALLOC
+bench_defs_mimalloc    := -DBENCH_MALLOC -DBENCH_MIMALLOC
+bench_defs_tcmalloc    := -DBENCH_MALLOC -DBENCH_TCMALLOC
 bench_defs_freelist    := -DBENCH_FREELIST
 bench_defs_vcheck      := -DBENCH_VCHECK
 bench_libs_jemalloc    := -ljemalloc
 bench_libs_mimalloc    := -lmimalloc
 bench_libs_tcmalloc    := -ltcmalloc_minimal
 
-BENCH_PROGS := $(foreach s,$(BENCH_SYSTEMS),$(foreach z,$(BENCH_SIZES),$(BENCH_DIR)/bench_$(s)_$(z))) \
+BENCH_PROGS := $(foreach s,$(BENCH_SYSTEMS) $(BENCH_EXTRA),$(foreach z,$(BENCH_SIZES),$(BENCH_DIR)/bench_$(s)_$(z))) \
                $(BENCH_DIR)/clang/bench_rpool_16 $(BENCH_DIR)/clang/bench_rpool_128
 
 # The build line of each system, for RESULTS.md.
@@ -43,7 +48,7 @@ BENCH_BUILD_LINE := $(CC) $(CPPFLAGS) $(CFLAGS) -DOBJ_SIZE=SIZE DEFS -o $(BENCH_
                     bench/bench.c LIBS $(LDLIBS)
 bench_empty :=
 bench_space := $(bench_empty) $(bench_empty)
-BENCH_BUILD_SYSTEMS := $(foreach s,$(BENCH_SYSTEMS),$(s):$(subst $(bench_space),+,$(strip \
+BENCH_BUILD_SYSTEMS := $(foreach s,$(BENCH_SYSTEMS) $(BENCH_EXTRA),$(s):$(subst $(bench_space),+,$(strip \
                        $(bench_defs_$(s)))):$(subst $(bench_space),+,$(bench_libs_$(s))))
 BENCH_CLANG_LINE := $(BENCH_CLANG) $(CPPFLAGS) $(CFLAGS) -DOBJ_SIZE=SIZE $(bench_defs_rpool) \
                     -o $(BENCH_DIR)/clang/bench_rpool_SIZE bench/bench.c $(LDLIBS)

@@ -5,9 +5,15 @@
  *
  *   -DBENCH_RPOOL               rpool, NAME_release
  *   -DBENCH_RPOOL -DBENCH_OWNED rpool, NAME_release_owned
+ *   -DBENCH_RPOOL -DBENCH_AUTO_TRIM
+ *                               rpool, NAME_release, on a pool with
+ *                               .auto_trim = 50
  *   -DBENCH_MALLOC              malloc/free of whatever allocator is linked
  *                               (glibc, -ljemalloc, -lmimalloc,
- *                               -ltcmalloc_minimal)
+ *                               -ltcmalloc_minimal), and with one of
+ *                               -DBENCH_GLIBC, -DBENCH_JEMALLOC,
+ *                               -DBENCH_MIMALLOC, -DBENCH_TCMALLOC, that
+ *                               allocator's call to give memory back
  *   -DBENCH_FREELIST            a naive intrusive freelist: the floor
  *   -DBENCH_VCHECK              the version-check floor: the least pool
  *                               that refuses what rpool refuses
@@ -19,6 +25,11 @@
  *   sys_put(r)     gives it back; nonzero when the system refuses
  *   sys_deref(r)   the object r names, as a user of the system would find
  *                  it (rpool: NAME_lookup; the others: the pointer itself)
+ *   sys_trim()     after this thread has put objects back: what the system
+ *                  offers to give free memory back to the kernel, with this
+ *                  thread's cache handed back first where it has one
+ *                  (W11, W12); the bytes it says it gave back (0 where it
+ *                  does not say), SIZE_MAX when the call failed
  *
  * Each is a one-line static inline function over the system's own call, so
  * that the compiled loop is the loop a user would write around that call.
@@ -27,6 +38,8 @@
  *   SYS_THREADS    2: an object may be put from any thread; 1: each thread
  *                  gets and puts its own; 0: one thread only
  *   SYS_CHECKED    1: sys_deref checks the reference and may refuse it
+ *   SYS_TRIMS      1: sys_trim exists (not the freelist, which never frees
+ *                  its slabs, nor vcheck, whose arrays are static)
  */
 #ifndef BENCH_SYS_H
 #define BENCH_SYS_H
@@ -51,10 +64,15 @@ typedef struct bench_obj {
 
 #include "rpool.h"
 
+#ifdef BENCH_AUTO_TRIM
+RPOOL_DEFINE_STATIC_EX(objs, bench_obj, .auto_trim = 50);
+#else
 RPOOL_DEFINE_STATIC(objs, bench_obj);
+#endif
 
 #define SYS_THREADS 2
 #define SYS_CHECKED 1
+#define SYS_TRIMS 1
 
 typedef objs_handle ref;
 
@@ -63,11 +81,17 @@ SYS_INLINE bench_obj *sys_get(ref *r)
     return objs_acquire(r);
 }
 
-#ifdef BENCH_OWNED
+#if defined(BENCH_OWNED)
 #define SYS_NAME "rpool-owned"
 SYS_INLINE int sys_put(ref r)
 {
     return objs_release_owned(r);
+}
+#elif defined(BENCH_AUTO_TRIM)
+#define SYS_NAME "rpool-auto"
+SYS_INLINE int sys_put(ref r)
+{
+    return objs_release(r);
 }
 #else
 #define SYS_NAME "rpool"
@@ -82,6 +106,21 @@ SYS_INLINE bench_obj *sys_deref(ref r)
     return objs_lookup(r);
 }
 
+#ifdef BENCH_AUTO_TRIM
+/* The policy trims by itself, as releases hand chunks to the global side:
+   nothing to call, not even a flush. */
+SYS_INLINE size_t sys_trim(void)
+{
+    return 0;
+}
+#else
+SYS_INLINE size_t sys_trim(void)
+{
+    objs_thread_flush();
+    return objs_trim();
+}
+#endif
+
 #elif defined(BENCH_MALLOC)
 
 /* The name comes from the library that defines malloc, found at run time
@@ -89,6 +128,7 @@ SYS_INLINE bench_obj *sys_deref(ref r)
 #define SYS_NAME 0
 #define SYS_THREADS 2
 #define SYS_CHECKED 0
+#define SYS_TRIMS 1
 
 typedef bench_obj *ref;
 
@@ -108,11 +148,54 @@ SYS_INLINE bench_obj *sys_deref(ref r)
     return r;
 }
 
+/* Each allocator's documented call, after what hands this thread's cache
+   back where the allocator has one apart from its heap (as rpool's
+   NAME_thread_flush does before NAME_trim). */
+#if defined(BENCH_GLIBC)
+#include <malloc.h>
+SYS_INLINE size_t sys_trim(void)
+{
+    malloc_trim(0);
+    return 0;
+}
+#elif defined(BENCH_JEMALLOC)
+#include <jemalloc/jemalloc.h>
+#define SYS_STR(x) SYS_STR2(x)
+#define SYS_STR2(x) #x
+/* jemalloc.h's own example: purge every arena's unused dirty pages. */
+SYS_INLINE size_t sys_trim(void)
+{
+    if (mallctl("thread.tcache.flush", 0, 0, 0, 0) != 0 ||
+        mallctl("arena." SYS_STR(MALLCTL_ARENAS_ALL) ".purge", 0, 0, 0, 0) != 0)
+        return SIZE_MAX;
+    return 0;
+}
+#elif defined(BENCH_MIMALLOC)
+#include <mimalloc.h>
+/* force: also this thread's deferred frees, and return memory to the OS. */
+SYS_INLINE size_t sys_trim(void)
+{
+    mi_collect(1);
+    return 0;
+}
+#elif defined(BENCH_TCMALLOC)
+#include <gperftools/malloc_extension_c.h>
+SYS_INLINE size_t sys_trim(void)
+{
+    MallocExtension_MarkThreadIdle();
+    MallocExtension_ReleaseFreeMemory();
+    return 0;
+}
+#else
+#error "BENCH_MALLOC needs BENCH_GLIBC, BENCH_JEMALLOC, BENCH_MIMALLOC or BENCH_TCMALLOC"
+#endif
+
 #elif defined(BENCH_FREELIST)
 
 #define SYS_NAME "freelist"
 #define SYS_THREADS 1
 #define SYS_CHECKED 0
+#define SYS_TRIMS 0
 
 /* Single-threaded by design: the list and the slab cursor are per thread,
    and an object must go back to the thread that took it, so W4 and the
@@ -172,6 +255,7 @@ SYS_INLINE bench_obj *sys_deref(ref r)
 #define SYS_NAME "vcheck"
 #define SYS_THREADS 0
 #define SYS_CHECKED 1
+#define SYS_TRIMS 0
 
 /* The version-check floor: the least machinery that refuses exactly the
    handles rpool refuses (0, an even version, an id never carved, a stale or

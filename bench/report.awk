@@ -4,8 +4,8 @@
 #   M WORKLOAD METRIC SYSTEM SIZE VALUE                 a count or a size
 #   I VARIANT SYSTEM SIZE IR_N IR_2N N                  callgrind totals
 #
-# run.sh passes the parameters of each workload (-v w1="REPS N", ...), and
-# w8threads and w8pairs, the counts W8 ran at.
+# run.sh passes the parameters of each workload (-v w1="REPS N", ...; w11
+# "N", w12 "CYCLES N"), and w8threads and w8pairs, the counts W8 ran at.
 
 BEGIN {
     nsys = split("rpool rpool-owned glibc jemalloc mimalloc tcmalloc freelist vcheck", sys, " ")
@@ -13,6 +13,8 @@ BEGIN {
     nsz = split("16 128 1024", sz, " ")
     split("16 128", w9sz, " ")
     split("100 50", w9pct, " ")
+    ntrim = split("rpool glibc jemalloc mimalloc tcmalloc", trimmer, " ")
+    split("16 128", trimsz, " ")
     for (i = 1; i <= npeer; i++)
         ispeer[peer[i]] = 1
 }
@@ -22,7 +24,7 @@ $1 == "R" {
     med[k] = $6; lo[k] = $7; hi[k] = $8
     unit[$2 SUBSEP $3] = $9
 }
-$1 == "M" { val[$2 SUBSEP $3 SUBSEP $4 SUBSEP $5] = $6 }
+$1 == "M" { val[$2 SUBSEP $3 SUBSEP $4 SUBSEP $5] = $6; mseen[$2] = 1 }
 $1 == "I" { ir[$2 SUBSEP $3 SUBSEP $4] = ($6 - $5) / $7 }
 
 function num(x) {
@@ -140,6 +142,13 @@ END {
                sprintf("; %.1f instructions per pair against %.1f", ir["w1p", "rpool", 16], ir["w1", "rpool", 16]) : "") "."
         print ""
     }
+    if (has("W1", "pair", "rpool-auto", 16) && has("W1", "pair", "rpool", 16)) {
+        print "W1 on a pool with `.auto_trim = 50` (16 B, rpool-auto): " cell("W1", "pair", "rpool-auto", 16) " ns per pair, " \
+              ratio(get("W1", "pair", "rpool-auto", 16), get("W1", "pair", "rpool", 16)) " the plain pool's W1" \
+              ((("w1" SUBSEP "rpool-auto" SUBSEP 16) in ir) && (("w1" SUBSEP "rpool" SUBSEP 16) in ir) ? \
+               sprintf("; %.1f instructions per pair against %.1f", ir["w1", "rpool-auto", 16], ir["w1", "rpool", 16]) : "") "."
+        print ""
+    }
     timed("W1", "pair-x2", "W1 with two pairs in flight (diagnosis)", "The same pairs two at a time: get a, get b, touch both, put a, put b (`w1x2`); ns per pair. Not a target: it shows whether a pair is bound by the latency of one chain of dependent loads and stores (then this is much faster than W1) or by the work itself (then it is not).")
     timed("W2", "acquire-cold", "W2 batch: acquire, round 1 (cold)", "Get " count(w2) " objects and keep them, then put them all back; 5 rounds in each of " reps(w2) " fresh child processes. This table: the gets of round 1.")
     timed("W2", "acquire-warm", "W2 batch: acquire, rounds 2–5", "The gets of rounds 2–5, after round 1 put everything back.")
@@ -255,6 +264,8 @@ END {
     }
     print ""
 
+    trim_tables()
+
     print "### Instructions per W1 pair (callgrind)"
     print ""
     print "Instructions executed per get-touch-put pair, the whole W1 loop included: (Ir of a run with 2N pairs − Ir of a run with N pairs) ÷ N, so start-up, warm-up and exit cancel. W1: nothing else live; +1 live: one other object kept live throughout (`w1k`), which keeps mimalloc off the path it takes when a page empties. Exact and independent of load."
@@ -348,6 +359,151 @@ END {
         print "| W6 lookup ≤ 1.3× the pointer array | " f " | " timed_verdict(ok, st) " |"
     print ""
     pins_targets()
+    trim_targets()
+}
+
+# ---- W11 and W12 (issue 11, trim) ------------------------------------------
+
+# Bytes per object of a W11 figure, or "n/a".
+function w11cell(m, s, z,    k) {
+    k = "W11" SUBSEP m SUBSEP s SUBSEP z
+    return (k in val) ? val[k] : "n/a"
+}
+
+function mib(kib) { return num(kib / 1024) }
+
+# A W12 figure in MiB, or "n/a".
+function w12cell(m, s, z,    k) {
+    k = "W12" SUBSEP m SUBSEP s SUBSEP z
+    return (k in val) ? mib(val[k]) : "n/a"
+}
+
+# The highest W12 peak of s, in KiB; -1 when it did not run.
+function w12peak(s, z, cycles,    c, k, b) {
+    b = -1
+    for (c = 1; c <= cycles; c++) {
+        k = "W12" SUBSEP "peak-" c "-kib" SUBSEP s SUBSEP z
+        if ((k in val) && val[k] > b) b = val[k]
+    }
+    return b
+}
+
+function w12row(label, m, s, z, cycles,    c, line, p) {
+    if (!(("W12" SUBSEP m "-1-kib" SUBSEP s SUBSEP z) in val)) return
+    p = w12peak(s, z, cycles)
+    line = "| " label " | " (p < 0 ? "n/a" : mib(p)) " |"
+    for (c = 1; c <= cycles; c++) line = line " " w12cell(m "-" c "-kib", s, z) " |"
+    print line
+}
+
+function trim_tables(    a, cycles, i, j, s, z, line, c) {
+    if (mseen["W11"]) {
+        print "### W11 trim after a burst"
+        print ""
+        print count("1 " w11) " objects got and kept (each touched), all put back by the thread that got them, then the system's call to give memory back: rpool `objs_thread_flush()` then `objs_trim()`; glibc `malloc_trim(0)`; jemalloc `mallctl(\"thread.tcache.flush\")` then `mallctl(\"arena.4096.purge\")` (4096 is `MALLCTL_ARENAS_ALL`); mimalloc `mi_collect(true)`; tcmalloc `MallocExtension_MarkThreadIdle()` then `MallocExtension_ReleaseFreeMemory()`. The thread-cache calls hand a thread's cache back first, as `objs_thread_flush` does for rpool. RSS (`Rss` of `/proc/self/smaps_rollup`) growth over a sample taken before the first get (the handle array mapped apart from the allocator and faulted in before it) ÷ " count("1 " w11) ", in bytes: live, at " count("1 " w11) " live; put back, after the puts; given back, after the call. rpool (stats.bytes): the pool's own count after the trim. One process per system and size. The freelist and vcheck have no such call: not run."
+        print ""
+        line = "| system |"
+        for (j = 1; j <= 2; j++) line = line " " trimsz[j] " B live | put back | given back |"
+        print line
+        line = "|---|"
+        for (j = 1; j <= 2; j++) line = line "---:|---:|---:|"
+        print line
+        for (i = 1; i <= ntrim; i++) {
+            s = trimmer[i]
+            line = "| " s " |"
+            for (j = 1; j <= 2; j++)
+                line = line " " w11cell("live-bytes-per-object", s, trimsz[j]) " | " \
+                       w11cell("released-bytes-per-slot", s, trimsz[j]) " | " \
+                       w11cell("trimmed-bytes-per-slot", s, trimsz[j]) " |"
+            print line
+            if (s == "rpool") {
+                line = "| rpool (stats.bytes) |"
+                for (j = 1; j <= 2; j++)
+                    line = line " | | " w11cell("pool-bytes-per-slot", s, trimsz[j]) " |"
+                print line
+            }
+        }
+        print ""
+    }
+    if (mseen["W12"]) {
+        split(w12, a, " ")
+        cycles = a[1] + 0
+        print "### W12 sawtooth"
+        print ""
+        print "Live count 0 → " count("1 " a[2]) " → " count("1 " int(a[2] / 100)) " → " count("1 " a[2]) " → …, " cycles " drops. Each drop keeps a new random 1 % of the live objects (a fixed seed; spread over the whole heap, so that no trim can give back whole ranges), puts the rest back and makes the system's call to give memory back (as in W11; rpool-auto: no call at all, its `.auto_trim = 50` policy trims during the puts); each refill gets objects again up to " count("1 " a[2]) ". RSS growth over the sample before the first get, in MiB: the highest peak, then after each drop's call. rpool, before trim: after the puts of each drop, before `objs_thread_flush` and `objs_trim`."
+        print ""
+        for (j = 1; j <= 2; j++) {
+            z = trimsz[j]
+            print "**" z "-byte objects**"
+            print ""
+            line = "| system | peak |"
+            for (c = 1; c <= cycles; c++) line = line " drop " c " |"
+            print line
+            line = "|---|---:|"
+            for (c = 1; c <= cycles; c++) line = line "---:|"
+            print line
+            w12row("rpool, flush + trim", "drop", "rpool", z, cycles)
+            w12row("rpool, before trim", "held", "rpool", z, cycles)
+            w12row("rpool-auto (`.auto_trim = 50`)", "drop", "rpool-auto", z, cycles)
+            for (i = 2; i <= ntrim; i++)
+                w12row(trimmer[i], "drop", trimmer[i], z, cycles)
+            print ""
+        }
+    }
+}
+
+# Targets of issue 11 (trim), checked against this run's figures.
+function trim_targets(    a, cycles, j, z, x, k, f, ok, any, c, i, b, who, low, n, lo, hi, r) {
+    if (!mseen["W11"] && !mseen["W12"] && !(("w1" SUBSEP "rpool-auto" SUBSEP 16) in ir)) return
+    print "## Targets (issue 11, trim)"
+    print ""
+    print "| target | measured | |"
+    print "|---|---|---|"
+    for (j = 1; j <= 2; j++) {
+        z = trimsz[j]
+        k = "W11" SUBSEP "trimmed-bytes-per-slot" SUBSEP "rpool" SUBSEP z
+        if (!(k in val)) continue
+        x = val[k]
+        print "| W11, " z " B: after 1M are put back, flush and `objs_trim`, RSS ≤ 6 bytes per slot carved | " \
+              x " B (RSS), " w11cell("pool-bytes-per-slot", "rpool", z) " B (stats.bytes); " \
+              w11cell("released-bytes-per-slot", "rpool", z) " B before the trim | " verdict(x <= 6) " |"
+    }
+    k = "W11" SUBSEP "live-bytes-per-object" SUBSEP "rpool" SUBSEP 16
+    if (k in val)
+        print "| Steady state ≤ 21 bytes per live 16-byte object at 1M live (W11) | " val[k] " B | " verdict(val[k] <= 21) " |"
+    f = ""; ok = 1; any = 0
+    for (j = 1; j <= nsz; j++) {
+        k = "w1" SUBSEP "rpool-auto" SUBSEP sz[j]
+        if (!(k in ir) || !(("w1" SUBSEP "rpool" SUBSEP sz[j]) in ir)) continue
+        f = f (f == "" ? "" : ", ") sprintf("%.1f against %.1f (%d B)", ir[k], ir["w1", "rpool", sz[j]], sz[j])
+        if (ir[k] > ir["w1", "rpool", sz[j]] + 0.5) ok = 0
+        any = 1
+    }
+    if (any)
+        print "| W1 instructions per pair on a pool with `.auto_trim = 50` ≤ the plain pool's (within 0.5): nothing on the fast path | " f " | " verdict(ok) " |"
+    split(w12, a, " ")
+    cycles = a[1] + 0
+    for (j = 1; j <= 2; j++) {
+        z = trimsz[j]
+        if (!(("W12" SUBSEP "drop-1-kib" SUBSEP "rpool" SUBSEP z) in val)) continue
+        n = 0; lo = -1; hi = -1; low = -1; who = ""
+        for (c = 1; c <= cycles; c++) {
+            r = val["W12", "drop-" c "-kib", "rpool", z]
+            if (lo < 0 || r < lo) lo = r
+            if (r > hi) hi = r
+            b = -1
+            for (i = 2; i <= ntrim; i++) {
+                k = "W12" SUBSEP "drop-" c "-kib" SUBSEP trimmer[i] SUBSEP z
+                if ((k in val) && (b < 0 || val[k] < b)) b = val[k]
+                if ((k in val) && (low < 0 || val[k] < low)) { low = val[k]; who = trimmer[i] }
+            }
+            if (b < 0 || r <= b) n++
+        }
+        print "| W12, " z " B: RSS after each drop, rpool trimmed ≤ glibc, jemalloc, mimalloc, tcmalloc after their own calls | rpool " \
+              mib(lo) "–" mib(hi) " MiB; lowest peer " (low < 0 ? "n/a" : mib(low) " MiB (" who ")") \
+              "; rpool at or below every peer after " n " of " cycles " drops | " verdict(n == cycles) " |"
+    }
+    print ""
 }
 
 # Targets of issue 10 (pins), checked against this run's figures.

@@ -3,7 +3,8 @@
 # OUTDIR/RESULTS.md and OUTDIR/results.svg. Called by `make bench`
 # (MODE full, OUTDIR bench) and `make bench-quick` (MODE quick, OUTDIR
 # $(BUILD)/bench/quick). BINDIR holds bench_SYSTEM_SIZE for every system and
-# size, and BINDIR/clang/bench_rpool_SIZE for W9's second compiler
+# size, BINDIR/bench_rpool-auto_SIZE (rpool with .auto_trim = 50, for W1
+# and W12), and BINDIR/clang/bench_rpool_SIZE for W9's second compiler
 # (bench.mk builds them); the raw figures go to BINDIR/raw-MODE.txt.
 #
 # Environment (bench.mk sets the first five): BENCH_CC and BENCH_CLANG, the
@@ -23,21 +24,25 @@ systems="rpool rpool-owned glibc jemalloc mimalloc tcmalloc freelist vcheck"
 sizes="16 128 1024"
 w8threads="1 2 4 8 16 32"
 w8pairs="1 2 3 4"
+# W11 and W12 (issue 11, trim): the systems with a call that gives memory
+# back (rpool-owned is rpool's pool again); W12 also rpool-auto.
+trimmers="rpool glibc jemalloc mimalloc tcmalloc"
 
 case $mode in
 full)
     w1="11 10000000"; w1x2=$w1; w2="5 1000000"; w3="7 10000000"; w4="9 2000000"
     w5="7 5000000"; w6="7 2000000"; w7_runs=10; cg_n=500000; cg_sizes=$sizes
-    w8own="5 8000000"; w8pc="5 2000000"; w9="11 1000000"; w10="7 5000000" ;;
+    w8own="5 8000000"; w8pc="5 2000000"; w9="11 1000000"; w10="7 5000000"; w12="4 1000000" ;;
 quick)
     w1="3 1000000"; w1x2=$w1; w2="2 200000"; w3="3 1000000"; w4="3 200000"
     w5="3 500000"; w6="3 500000"; w7_runs=3; cg_n=100000; cg_sizes=16
-    w8own="2 1000000"; w8pc="2 200000"; w9="3 1000000"; w10="3 500000" ;;
+    w8own="2 1000000"; w8pc="2 200000"; w9="3 1000000"; w10="3 500000"; w12="2 1000000" ;;
 *)
     echo "run.sh: MODE is full or quick" >&2; exit 2 ;;
 esac
 w7_threads=1000
 mem_n=1000000
+w11=1000000
 
 mkdir -p "$out"
 raw=$bin/raw-$mode.txt
@@ -71,6 +76,8 @@ measure() {
     done
     echo "X w7 $w7_threads" >> "$raw"
     echo "X mem $mem_n" >> "$raw"
+    echo "X w11 $w11" >> "$raw"
+    echo "X w12 $w12" >> "$raw"
     echo "X w8threads $w8threads" >> "$raw"
     echo "X w8pairs $w8pairs" >> "$raw"
     echo "X cores $(nproc)" >> "$raw"
@@ -133,11 +140,28 @@ measure() {
     run "$bin/bench_rpool_16" w10 $w10
     # shellcheck disable=SC2086
     run "$bin/bench_rpool_16" w1p $w1
+    # W1 on a pool with .auto_trim = 50: the policy's cost on the fast path.
+    # shellcheck disable=SC2086
+    run "$bin/bench_rpool-auto_16" w1 $w1
 
     # Memory per live object: one process per system and size.
     for z in $sizes; do
         for s in $systems; do
             run "$bin/bench_${s}_$z" mem $mem_n
+        done
+    done
+
+    # W11 trim after a burst, and W12 sawtooth: RSS, one process per system
+    # and size.
+    for z in 16 128; do
+        for s in $trimmers; do
+            run "$bin/bench_${s}_$z" w11 $w11
+        done
+    done
+    for z in 16 128; do
+        for s in $trimmers rpool-auto; do
+            # shellcheck disable=SC2086
+            run "$bin/bench_${s}_$z" w12 $w12
         done
     done
 
@@ -189,6 +213,13 @@ measure() {
             exit 1
         fi
         echo "I w1p rpool $z $a $b $cg_n" | tee -a "$raw" >&2
+        a=$(ir "$bin/bench_rpool-auto_$z" w1 1 $cg_n) || exit 1
+        b=$(ir "$bin/bench_rpool-auto_$z" w1 1 $((2 * cg_n))) || exit 1
+        if [ -z "$a" ] || [ -z "$b" ]; then
+            echo "run.sh: callgrind gave no count for rpool-auto $z w1" >&2
+            exit 1
+        fi
+        echo "I w1 rpool-auto $z $a $b $cg_n" | tee -a "$raw" >&2
     done
 
     echo "X load_end $(load)" >> "$raw"
@@ -245,6 +276,7 @@ md=$out/RESULTS.md
     echo "what rpool refuses, so that the cost of rpool's checks shows. The"
     echo "malloc programs name the library their \`malloc\` resolves"
     echo "to (\`dladdr\`), so the system column is what ran, not what was asked."
+    echo "**rpool-auto** is rpool on a pool with \`.auto_trim = 50\` (W1 and W12 only)."
     echo "W9 also runs rpool built with a second compiler (the second line)."
     echo
     echo '```'
@@ -282,6 +314,7 @@ md=$out/RESULTS.md
     awk -v w1="$(meta w1)" -v w2="$(meta w2)" -v w3="$(meta w3)" -v w4="$(meta w4)" \
         -v w5="$(meta w5)" -v w6="$(meta w6)" -v w7="$(meta w7)" -v mem="$(meta mem)" \
         -v w8own="$(meta w8own)" -v w8pc="$(meta w8pc)" -v w9="$(meta w9)" -v w10="$(meta w10)" \
+        -v w11="$(meta w11)" -v w12="$(meta w12)" \
         -v w8threads="$(meta w8threads)" -v w8pairs="$(meta w8pairs)" -v ncores="$(meta cores)" \
         -f "$here/report.awk" "$raw"
     if [ -f "$here/analysis.md" ]; then
