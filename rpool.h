@@ -79,9 +79,11 @@
  * ======================================================================
  *
  *   T *NAME_acquire(NAME_handle *h);
- *       A free object; *h is its handle (the null handle on failure). Fresh slots are zero-filled; a
- *       reused slot keeps what its last user left in it (0xDB bytes under
- *       RPOOL_DEBUG, unless the pool has an init function).
+ *       A free object; *h is its handle (the null handle on failure).
+ *       Fresh slots are zero-filled; a reused slot keeps what its last
+ *       user left in it (0xDB bytes under RPOOL_DEBUG, unless the pool has
+ *       an init function), or zero bytes if NAME_trim handed back its
+ *       page or its block meanwhile.
  *       Return: the object, or NULL with errno = ENOSPC (the capacity,
  *       see Configuration, used up: every slot below it carved; slots
  *       another running thread cached stay with it, at most chunk_items a
@@ -172,9 +174,13 @@
  *   size_t NAME_trim(void);
  *       Hands back to the system the memory of every block whose slots are
  *       all free ids held by the pool's global side (none live, in a
- *       thread's cache or carve range, pending or retired), and the chunks
- *       that held their ids; returns the bytes handed back (stats.bytes
- *       falls by as much). Any thread, any time, while other threads use
+ *       thread's cache or carve range, pending or retired), and every
+ *       chunk of the global side: the free ids that stay move into their
+ *       blocks' bitmaps (1 bit each). Returns the bytes handed back
+ *       (stats.bytes falls by as much). In a pool without init it also
+ *       decommits every page of objects, in blocks still in use, whose
+ *       slots are all free there (not counted in the result: a slot taken
+ *       from such a page later reads as zero bytes). Any thread, any time, while other threads use
  *       the pool; takes the pool lock for O(free ids on the global side).
  *       A thread's own cache reaches the global side with
  *       NAME_thread_flush (or its exit), so release, flush, then trim.

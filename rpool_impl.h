@@ -1499,16 +1499,13 @@ static inline uint32_t rpool_impl_unstrand_locked(rpool_impl_pool *pool)
     return id;
 }
 
-/* Keeps a freed id in its block's bitmap when no chunk could be had, so a
-   release never fails for lack of memory and loses nothing. */
-static inline void rpool_impl_strand(rpool_impl_pool *pool, const rpool_impl_layout *L,
-                                     uint32_t id)
+/* Pool lock held. Marks free id `id` in its block's bitmap. */
+static inline void rpool_impl_strand_locked(rpool_impl_pool *pool, const rpool_impl_layout *L,
+                                            uint32_t id)
 {
-    struct rpool_impl_block *blk;
+    struct rpool_impl_block *blk = rpool_impl_header(pool, L, id >> L->bshift);
     uint32_t off = id & (L->nitems - 1);
 
-    rpool_impl_lock(&pool->lock);
-    blk = rpool_impl_header(pool, L, id >> L->bshift);
     RPOOL_IMPL_DEBUG_CHECK(!(rpool_impl_bitmap(blk)[off / 64] >> (off % 64) & 1)); /* freed twice */
     rpool_impl_bitmap(blk)[off / 64] |= 1ull << (off % 64);
     if (blk->nstranded++ == 0) {
@@ -1516,8 +1513,36 @@ static inline void rpool_impl_strand(rpool_impl_pool *pool, const rpool_impl_lay
         pool->stranded = blk;
         RPOOL_IMPL_STORE(&pool->nstranded, pool->nstranded + 1, RELAXED);
     }
+}
+
+/* Keeps a freed id in its block's bitmap when no chunk could be had, so a
+   release never fails for lack of memory and loses nothing. */
+static inline void rpool_impl_strand(rpool_impl_pool *pool, const rpool_impl_layout *L,
+                                     uint32_t id)
+{
+    rpool_impl_lock(&pool->lock);
+    rpool_impl_strand_locked(pool, L, id);
     pool->global_free++;
     rpool_impl_unlock(&pool->lock);
+}
+
+/* Pool lock held. Fills the empty local chunk of `lp` with stranded ids
+   (free ids kept in blocks' bitmaps: by a release that found no chunk, or
+   by NAME_trim, which keeps the global side's ids there). */
+static inline void rpool_impl_unstrand_chunk_locked(rpool_impl_pool *pool,
+                                                    const rpool_impl_layout *L,
+                                                    rpool_impl_local *lp)
+{
+    rpool_impl_entry *e = lp->bottom;
+
+    while (pool->stranded && e != lp->limit) {
+        uint32_t id = rpool_impl_unstrand_locked(pool);
+        char *base = rpool_impl_base(pool, L, id);
+        e->base = base;
+        e->next = rpool_impl_next(L, id, rpool_impl_ver_load(base, L, id & (L->nitems - 1)));
+        e++;
+    }
+    RPOOL_IMPL_STORE(&lp->top, e, RELAXED);
 }
 
 /* Whether every field holds a value rpool.h allows. A build that folds the
@@ -1623,6 +1648,9 @@ static inline void *rpool_impl_acquire_slow(rpool_impl_pool *pool, rpool_impl_lo
             if ((c = rpool_impl_get_chunk_locked(pool)) != 0) {
                 rpool_impl_give_chunk_locked(pool, &L, lp);
                 rpool_impl_set_chunk(lp, &L, c);
+            } else if (pool->stranded && lp->chunk) { /* a chunk's worth at once */
+                rpool_impl_unstrand_chunk_locked(pool, &L, lp);
+                c = lp->chunk;
             } else if (pool->stranded) {
                 id = rpool_impl_unstrand_locked(pool);
                 stranded = 1;
@@ -1960,58 +1988,70 @@ static inline void rpool_impl_keep_versions_locked(rpool_impl_pool *pool,
 
 #define RPOOL_IMPL_TRIM_MARK 0xffffffffu
 
-/* Pool lock held. Drops the ids of marked blocks from the global chunks
-   and packs the rest into as few chunks as hold them; frees the chunks
-   left empty. global_free is the caller's. Returns the bytes freed. */
-static inline size_t rpool_impl_repack_locked(rpool_impl_pool *pool, const rpool_impl_layout *L,
-                                              const uint32_t *cnt)
+/* Pool lock held. Moves the global side's free ids into their blocks'
+   bitmaps, an eighth of a byte each where a chunk entry takes 16 (acquire
+   takes them back a chunk at a time), drops those of blocks marked for
+   trimming, and frees every global and spare chunk. Returns the bytes
+   freed. */
+static inline size_t rpool_impl_unchunk_locked(rpool_impl_pool *pool, const rpool_impl_layout *L,
+                                               const uint32_t *cnt)
 {
-    rpool_impl_chunk *list = pool->partial, *c, *w, *next;
-    size_t wi = 0, i, freed = 0;
-    uint32_t nfull = 0;
-    int past = 0;
+    rpool_impl_chunk *c, *next, *lists[3];
+    size_t i, k, freed = 0;
 
-    if (list)
-        list->next = pool->full;
-    else
-        list = pool->full;
-    pool->full = pool->partial = 0;
-    w = list;
-    for (c = list; c; c = c->next) {
-        const rpool_impl_entry *e = rpool_impl_entries(c);
-        for (i = 0; i < c->n; i++) {
-            if (cnt[rpool_impl_entry_id(&e[i], L) >> L->bshift] == RPOOL_IMPL_TRIM_MARK)
-                continue;
-            if (wi == L->chunk) { /* w is behind c: read already */
-                w->n = wi;
-                w = w->next;
-                wi = 0;
+    lists[0] = pool->full;
+    lists[1] = pool->partial;
+    lists[2] = pool->empty;
+    if (lists[1])
+        lists[1]->next = 0;
+    for (k = 0; k < 3; k++) {
+        for (c = lists[k]; c; c = next) {
+            next = c->next;
+            for (i = 0; i < c->n && k < 2; i++) {
+                uint32_t id = rpool_impl_entry_id(&rpool_impl_entries(c)[i], L);
+                if (cnt[id >> L->bshift] != RPOOL_IMPL_TRIM_MARK)
+                    rpool_impl_strand_locked(pool, L, id);
             }
-            rpool_impl_entries(w)[wi++] = e[i]; /* w never passes c */
-        }
-    }
-    for (c = list; c; c = next) {
-        next = c->next;
-        if (c == w) {
-            c->n = wi;
-            past = 1;
-        } else if (past) {
-            c->n = 0;
-        }
-        if (c->n == L->chunk) {
-            c->next = pool->full;
-            pool->full = c;
-            nfull++;
-        } else if (c->n) {
-            pool->partial = c;
-            nfull++;
-        } else {
             rpool_impl_free(pool, c, rpool_impl_chunk_bytes(L));
             freed += rpool_impl_chunk_bytes(L);
         }
     }
-    RPOOL_IMPL_STORE(&pool->nfull, nfull, RELAXED);
+    pool->full = pool->partial = pool->empty = 0;
+    pool->nempty = 0;
+    RPOOL_IMPL_STORE(&pool->nfull, 0, RELAXED);
     return freed;
+}
+
+/* Pool lock held, a pool without init (whose objects keep no state while
+   free): decommits the pages of blk's items that hold only slots whose ids
+   are in its bitmap. Such a slot, acquired again, reads as zero bytes (or
+   whatever RPOOL_DECOMMIT leaves), as a fresh one does; its version word,
+   on which every check relies, stays. */
+static inline void rpool_impl_decommit_free_locked(const rpool_impl_pool *pool,
+                                                   const rpool_impl_layout *L,
+                                                   struct rpool_impl_block *blk, uintptr_t page)
+{
+    const uint64_t *bits = rpool_impl_bitmap(blk);
+    uint32_t b = blk->first >> L->bshift;
+    uintptr_t base = (uintptr_t)rpool_impl_block_start(pool, L, b) + L->voff;
+    uintptr_t end = base + rpool_impl_min(L->nitems, L->cap - blk->first) * L->size;
+    uintptr_t p = (base + page - 1) & ~(page - 1), run = 0;
+    size_t s, last;
+
+    for (; p + page <= end; p += page) {
+        int all = 1;
+        last = (p + page - 1 - base) / L->size;
+        for (s = (p - base) / L->size; all && s <= last; s++)
+            all = bits[s / 64] >> (s % 64) & 1;
+        if (all && !run)
+            run = p;
+        if (!all && run) {
+            (void)RPOOL_DECOMMIT((void *)run, p - run);
+            run = 0;
+        }
+    }
+    if (run)
+        (void)RPOOL_DECOMMIT((void *)run, p - run);
 }
 
 /* Pool lock held. Decommits what trimmed block b's memory shares with no
@@ -2094,7 +2134,6 @@ static inline size_t rpool_impl_trim_locked(rpool_impl_pool *pool, const rpool_i
     }
     if (ntrim) {
         struct rpool_impl_block **pp = &pool->stranded;
-        freed += rpool_impl_repack_locked(pool, L, cnt);
         while ((blk = *pp) != 0) {
             if (!blk->trimmed) {
                 pp = &blk->next_stranded;
@@ -2106,6 +2145,9 @@ static inline size_t rpool_impl_trim_locked(rpool_impl_pool *pool, const rpool_i
             RPOOL_IMPL_STORE(&pool->nstranded, pool->nstranded - 1, RELAXED);
         }
     }
+    freed += rpool_impl_unchunk_locked(pool, L, cnt);
+    for (blk = pool->stranded; !L->init && blk; blk = blk->next_stranded)
+        rpool_impl_decommit_free_locked(pool, L, blk, page);
     /* A walk that began before the guard went in may still read the
        blocks: their pages wait for a trim that sees no walk. A read-modify-
        write, so that a walk's add either comes first (and is seen) or reads
