@@ -166,6 +166,7 @@ static inline int rpool_impl_decommit(void *p, size_t bytes)
    pool's first block, has at most 4096 entries (32 KiB). */
 #define RPOOL_IMPL_MAX_SLOTS 0xffffffffull
 #define RPOOL_IMPL_MAX_BLOCKS (1ull << 24)
+#define RPOOL_IMPL_MAX_GROUPS 4096u /* MAX_BLOCKS / GROUP_BLOCKS */
 #define RPOOL_IMPL_MAX_BLOCK_ITEMS 65536u
 #define RPOOL_IMPL_MAX_CHUNK (1u << 20) /* ids per chunk */
 
@@ -306,6 +307,28 @@ typedef struct rpool_impl_group {
     char *blocks[RPOOL_IMPL_GROUP_BLOCKS]; /* each points at its items (base) */
 } rpool_impl_group;
 
+/* The guard block, group and table. A trimmed block's entry, every entry
+   of a group before its block is made, and every entry of the static
+   guard group point at the guard block's base, whose version words (the
+   largest block's worth, below it) all read 0; every entry of the guard
+   table, which a pool's table pointer holds until its first block, and
+   which a pool's own table holds for groups not yet made, points at the
+   guard group. So any id below the table's size reads a version, with
+   no bound to check, and a handle into a block never made or trimmed is
+   refused without a read of memory the pool handed back. The guard block
+   is never written: a release's compare-and-swap against it fails (an odd
+   version never equals 0); it is writable memory all the same, because a
+   failed locked compare-and-swap may still write back what it read. */
+typedef union rpool_impl_guard_block {
+    uint64_t words[RPOOL_IMPL_MAX_BLOCK_ITEMS];
+    char bytes[8 * RPOOL_IMPL_MAX_BLOCK_ITEMS];
+} rpool_impl_guard_block;
+
+#define RPOOL_IMPL_GUARD_BASE (rpool_impl_guard.bytes + sizeof rpool_impl_guard.bytes)
+#define RPOOL_IMPL_R4(...) __VA_ARGS__, __VA_ARGS__, __VA_ARGS__, __VA_ARGS__
+#define RPOOL_IMPL_R64(...) RPOOL_IMPL_R4(RPOOL_IMPL_R4(RPOOL_IMPL_R4(__VA_ARGS__)))
+#define RPOOL_IMPL_R4096(...) RPOOL_IMPL_R64(RPOOL_IMPL_R64(__VA_ARGS__))
+
 /* Blocks live in spans: one RPOOL_MAP each, of span_blocks blocks side by
    side (`stride` bytes each: version words, then items), and an array of
    their headers. A span is address space: its pages are committed as they
@@ -349,7 +372,7 @@ typedef struct rpool_impl_local {
 
 typedef struct rpool_impl_pool {
     pthread_mutex_t lock;
-    uintptr_t *table;         /* ngroups biased group pointers, see rpool_impl_base */
+    char ***table;            /* ngroups groups, or the guard table: rpool_impl_slot_of */
     uint32_t nblocks;         /* published with release after the block */
     uint32_t nfull;           /* chunks in `full` and `partial`: read unlocked as a hint */
     uint32_t nstranded;       /* blocks in `stranded`: the same */
@@ -381,7 +404,7 @@ typedef struct rpool_impl_pool {
 
 /* Everything after the lock starts zeroed (rpool.h silences
    -Wmissing-field-initializers around it). */
-#define RPOOL_IMPL_POOL_INIT { PTHREAD_MUTEX_INITIALIZER }
+#define RPOOL_IMPL_POOL_INIT { PTHREAD_MUTEX_INITIALIZER, rpool_impl_guard_table }
 
 /* The thread registry: one for the whole library, shared by every pool
    (weak definitions: one per executable or shared object that holds
@@ -408,14 +431,14 @@ typedef struct rpool_impl_registry {
 extern "C" {
 #endif
 RPOOL_IMPL_WEAK rpool_impl_registry rpool_impl_reg = { PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0, 0 };
-/* The guard block: the table entry of a trimmed block points at its end,
-   so that its version words (the largest block's worth, below it) all
-   read 0 and every handle into the block is refused without a read of the
-   memory trim handed back. Never written: a release's compare-and-swap
-   against it fails (an odd version never equals 0). Writable memory all
-   the same, because a failed locked compare-and-swap may still write back
-   the value it read. */
-RPOOL_IMPL_WEAK uint64_t rpool_impl_guard[RPOOL_IMPL_MAX_BLOCK_ITEMS];
+/* See rpool_impl_guard_block. */
+RPOOL_IMPL_WEAK rpool_impl_guard_block rpool_impl_guard;
+RPOOL_IMPL_WEAK char *rpool_impl_guard_group[RPOOL_IMPL_GROUP_BLOCKS] = {
+    RPOOL_IMPL_R4096(RPOOL_IMPL_GUARD_BASE)
+};
+RPOOL_IMPL_WEAK char **rpool_impl_guard_table[RPOOL_IMPL_MAX_GROUPS] = {
+    RPOOL_IMPL_R4096(rpool_impl_guard_group)
+};
 RPOOL_IMPL_WEAK RPOOL_IMPL_TLS rpool_impl_thread rpool_impl_me;
 #ifdef __cplusplus
 }
@@ -425,12 +448,16 @@ RPOOL_IMPL_WEAK RPOOL_IMPL_TLS rpool_impl_thread rpool_impl_me;
 /* [fast]                                                                */
 /* ===================================================================== */
 
-/* table[g] holds the address of group g's blocks[] minus g * GROUP_BLOCKS
-   entries, so the global block index b picks the block without masking:
-   two dependent loads. */
+/* Block b's entry in the table of groups: two dependent loads, with no
+   test, for any b the table covers (see rpool_impl_guard_block). The table
+   pointer and its entries change when a pool makes its first block and its
+   groups, and block entries when a block is made, trimmed or made again:
+   all read with acquire (plain loads on x86). */
 RPOOL_IMPL_FAST char **rpool_impl_slot_of(const rpool_impl_pool *pool, uint32_t b)
 {
-    return (char **)(pool->table[b >> RPOOL_IMPL_GROUP_SHIFT] + (uintptr_t)b * sizeof(char *));
+    char ***table = RPOOL_IMPL_LOAD(&pool->table, ACQUIRE);
+    char **group = RPOOL_IMPL_LOAD(&table[b >> RPOOL_IMPL_GROUP_SHIFT], ACQUIRE);
+    return group + (b & (RPOOL_IMPL_GROUP_BLOCKS - 1));
 }
 
 /* A block's entry changes when NAME_trim swaps in the guard and when the
@@ -445,7 +472,7 @@ RPOOL_IMPL_FAST char *rpool_impl_base(const rpool_impl_pool *pool, const rpool_i
 /* The base of the guard block (see rpool_impl_guard). */
 RPOOL_IMPL_FAST char *rpool_impl_guard_base(void)
 {
-    return (char *)(void *)(rpool_impl_guard + RPOOL_IMPL_MAX_BLOCK_ITEMS);
+    return RPOOL_IMPL_GUARD_BASE;
 }
 
 /* A pins pool's slot word: version << 32 | pins, the pin count in the low
@@ -529,8 +556,10 @@ RPOOL_IMPL_FAST int rpool_impl_is_retired(const rpool_impl_layout *L, uint64_t v
     return RPOOL_IMPL_CAST(uint32_t, ver) == RPOOL_IMPL_CAST(uint32_t, L->vmask - 1);
 }
 
-/* Whether the id of `h` lies in a published block: then *id and *base
-   locate it. Safe for any 64-bit value; reads only the published table. */
+/* Whether the id of `h` lies in the table's reach: then *id and *base
+   locate it, *base being the guard block's for a block not made or
+   trimmed. Safe for any 64-bit value. With the default 32 id bits and 256
+   objects a block the table reaches every id, and the test folds away. */
 RPOOL_IMPL_FAST int rpool_impl_check(const rpool_impl_pool *pool, const rpool_impl_layout *L,
                                    uint64_t h, uint32_t *id, char **base)
 {
@@ -539,11 +568,20 @@ RPOOL_IMPL_FAST int rpool_impl_check(const rpool_impl_pool *pool, const rpool_im
 
     if (L->idbits >= 32) /* 32-bit arithmetic; `raw >> 32` below refuses wider ids */
         b = RPOOL_IMPL_CAST(uint32_t, raw) >> L->bshift;
-    if (RPOOL_IMPL_UNLIKELY(b >= RPOOL_IMPL_LOAD(&pool->nblocks, ACQUIRE) || raw >> 32))
+    if (RPOOL_IMPL_UNLIKELY(b >= (uint64_t)L->ngroups << RPOOL_IMPL_GROUP_SHIFT || raw >> 32))
         return 0;
     *id = RPOOL_IMPL_CAST(uint32_t, raw);
     *base = RPOOL_IMPL_LOAD(rpool_impl_slot_of(pool, RPOOL_IMPL_CAST(uint32_t, b)), ACQUIRE);
     return 1;
+}
+
+/* The error for a handle whose check passed but whose version did not
+   match: -EINVAL if its block was never made (no such handle was issued),
+   else -ESTALE. Off the fast path. */
+RPOOL_IMPL_FAST int rpool_impl_mismatch(const rpool_impl_pool *pool, const rpool_impl_layout *L,
+                                      uint32_t id)
+{
+    return id >> L->bshift >= RPOOL_IMPL_LOAD(&pool->nblocks, ACQUIRE) ? -EINVAL : -ESTALE;
 }
 
 /* The handle an acquire of free slot `id`, at version `cur`, issues. */
@@ -650,13 +688,13 @@ RPOOL_IMPL_FAST int rpool_impl_commit(rpool_impl_pool *pool, const rpool_impl_la
     off = *idp & (L->nitems - 1);
     if (L->pins) {
         if (RPOOL_IMPL_UNLIKELY(!rpool_impl_word_release(base, L, off, ver, &pins)))
-            return -ESTALE;
+            return rpool_impl_mismatch(pool, L, *idp);
     } else if (owned) {
         if (RPOOL_IMPL_UNLIKELY(rpool_impl_ver_load(base, L, off) != ver))
-            return -ESTALE;
+            return rpool_impl_mismatch(pool, L, *idp);
         rpool_impl_ver_store(base, L, off, next);
     } else if (RPOOL_IMPL_UNLIKELY(!rpool_impl_ver_cas(base, L, off, ver, next))) {
-        return -ESTALE;
+        return rpool_impl_mismatch(pool, L, *idp);
     }
     *basep = base;
     *keep = rpool_impl_is_retired(L, next);
@@ -756,7 +794,7 @@ RPOOL_IMPL_FAST void *rpool_impl_pin(const rpool_impl_pool *pool, size_t size, s
     w = RPOOL_IMPL_LOAD(word, RELAXED);
     do {
         if (RPOOL_IMPL_UNLIKELY(w >> 32 != ver)) {
-            errno = ESTALE;
+            errno = -rpool_impl_mismatch(pool, &L, id);
             return 0;
         }
         if (RPOOL_IMPL_UNLIKELY((w & RPOOL_IMPL_PIN_MAX) == RPOOL_IMPL_PIN_MAX)) {
@@ -1287,11 +1325,6 @@ static inline void rpool_impl_local_done(rpool_impl_local *lp)
 
 /* ---- blocks ------------------------------------------------------------ */
 
-static inline uintptr_t rpool_impl_group_bias(uint32_t g)
-{
-    return (uintptr_t)g * RPOOL_IMPL_GROUP_BLOCKS * sizeof(char *);
-}
-
 /* Pool lock held. Makes sure block `b` has a place in the group table. */
 static inline int rpool_impl_grow_locked(rpool_impl_pool *pool, const rpool_impl_layout *L,
                                          uint32_t b)
@@ -1299,17 +1332,24 @@ static inline int rpool_impl_grow_locked(rpool_impl_pool *pool, const rpool_impl
     uint32_t g = b >> RPOOL_IMPL_GROUP_SHIFT;
     rpool_impl_group *grp;
 
-    if (!pool->table) {
-        pool->table = RPOOL_IMPL_CAST(uintptr_t *,
-            rpool_impl_alloc(pool, sizeof(uintptr_t) * L->ngroups));
-        if (!pool->table)
+    char ***table = pool->table;
+    uint32_t i;
+
+    if (table == rpool_impl_guard_table) {
+        table = RPOOL_IMPL_CAST(char ***, rpool_impl_alloc(pool, sizeof *table * L->ngroups));
+        if (!table)
             return -ENOMEM;
+        for (i = 0; i < L->ngroups; i++)
+            table[i] = rpool_impl_guard_group;
+        RPOOL_IMPL_STORE(&pool->table, table, RELEASE);
     }
-    if (!pool->table[g]) {
+    if (table[g] == rpool_impl_guard_group) {
         grp = RPOOL_IMPL_CAST(rpool_impl_group *, rpool_impl_alloc(pool, sizeof *grp));
         if (!grp)
             return -ENOMEM;
-        pool->table[g] = (uintptr_t)grp->blocks - rpool_impl_group_bias(g);
+        for (i = 0; i < RPOOL_IMPL_GROUP_BLOCKS; i++)
+            grp->blocks[i] = rpool_impl_guard_base();
+        RPOOL_IMPL_STORE(&table[g], &grp->blocks[0], RELEASE);
     }
     return 0;
 }
@@ -2238,12 +2278,14 @@ static inline void rpool_impl_destroy(rpool_impl_pool *pool, rpool_impl_local **
     pool->trimmed = 0;
     pool->undecommitted = 0;
     pool->trim_at = 0;
-    for (g = 0; pool->table && g < L.ngroups; g++)
-        if (pool->table[g])
-            rpool_impl_free(pool, (void *)(pool->table[g] + rpool_impl_group_bias(g)),
-                            sizeof(rpool_impl_group));
-    rpool_impl_free(pool, pool->table, sizeof(uintptr_t) * L.ngroups);
-    pool->table = 0;
+    if (pool->table != rpool_impl_guard_table) {
+        char ***table = pool->table;
+        RPOOL_IMPL_STORE(&pool->table, &rpool_impl_guard_table[0], RELEASE);
+        for (g = 0; g < L.ngroups; g++)
+            if (table[g] != rpool_impl_guard_group)
+                rpool_impl_free(pool, table[g], sizeof(rpool_impl_group));
+        rpool_impl_free(pool, table, sizeof *table * L.ngroups);
+    }
     RPOOL_IMPL_STORE(&pool->nblocks, 0, RELEASE);
     RPOOL_IMPL_STORE(&pool->nfull, 0, RELAXED);
     RPOOL_IMPL_STORE(&pool->nstranded, 0, RELAXED);
