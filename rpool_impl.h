@@ -1435,6 +1435,9 @@ static inline int rpool_impl_make_block_locked(rpool_impl_pool *pool, const rpoo
             return -ENOMEM;
         }
         sp.mem = sp.raw + (L->align - (uintptr_t)sp.raw % L->align) % L->align;
+        /* AddressSanitizer keeps the shadow of unmapped memory: a span
+           mapped where an earlier one lay starts with its poison. */
+        RPOOL_IMPL_UNPOISON(sp.raw, L->span_bytes);
         pool->spans[pool->nspans++] = sp;
     }
     r = rpool_impl_grow_locked(pool, L, b);
@@ -2268,6 +2271,7 @@ static inline void rpool_impl_destroy(rpool_impl_pool *pool, rpool_impl_local **
         rpool_impl_free(pool, c, rpool_impl_chunk_bytes(&L));
     }
     for (i = 0; i < pool->nspans; i++) {
+        RPOOL_IMPL_UNPOISON(pool->spans[i].raw, L.span_bytes); /* for the next user */
         RPOOL_UNMAP(pool->spans[i].raw, L.span_bytes);
         rpool_impl_free(pool, pool->spans[i].hdrs, L.span_blocks * L.hdrbytes);
     }
