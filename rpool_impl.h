@@ -2097,25 +2097,43 @@ static inline void rpool_impl_decommit_free_locked(const rpool_impl_pool *pool,
         (void)RPOOL_DECOMMIT((void *)run, p - run);
 }
 
+/* Pool lock held. Whether no block in use has a byte in [lo, hi): every
+   block of b's span there but b is trimmed or not made yet. A page may
+   hold parts of many blocks, not only of b's neighbours. */
+static inline int rpool_impl_unused_locked(const rpool_impl_pool *pool,
+                                           const rpool_impl_layout *L, uint32_t b,
+                                           uintptr_t lo, uintptr_t hi)
+{
+    uintptr_t mem = (uintptr_t)pool->spans[b / L->span_blocks].mem;
+    uint32_t first = b - b % L->span_blocks, j, end;
+
+    if (hi <= lo || hi <= mem)
+        return 1;
+    j = lo > mem ? RPOOL_IMPL_CAST(uint32_t, (lo - mem) / L->stride) : 0;
+    end = RPOOL_IMPL_CAST(uint32_t, rpool_impl_min((hi - 1 - mem) / L->stride + 1, L->span_blocks));
+    for (; j < end; j++)
+        if (first + j != b && first + j < pool->nblocks &&
+            !rpool_impl_header(pool, L, first + j)->trimmed)
+            return 0;
+    return 1;
+}
+
 /* Pool lock held. Decommits what trimmed block b's memory shares with no
-   block in use: its whole pages, and the pages it shares with a trimmed
-   neighbour, a block not made yet or the span's unused edges. */
+   block in use: its whole pages, and the pages at its ends whose other
+   bytes are trimmed blocks', blocks' not made yet or the span's unused
+   edges. */
 static inline void rpool_impl_decommit_block_locked(const rpool_impl_pool *pool,
                                                     const rpool_impl_layout *L, uint32_t b,
                                                     uintptr_t page)
 {
-    uint32_t k = b % L->span_blocks;
-    uintptr_t lo = (uintptr_t)rpool_impl_block_start(pool, L, b), hi = lo + L->stride;
-    int below = k == 0 || rpool_impl_header(pool, L, b - 1)->trimmed;
-    int above = k + 1 == L->span_blocks || b + 1 >= pool->nblocks ||
-                rpool_impl_header(pool, L, b + 1)->trimmed;
-
     const rpool_impl_span *sp = &pool->spans[b / L->span_blocks];
+    uintptr_t lo = (uintptr_t)rpool_impl_block_start(pool, L, b), hi = lo + L->stride;
+    uintptr_t down = lo & ~(page - 1), up = (hi + page - 1) & ~(page - 1);
     uintptr_t first = ((uintptr_t)sp->raw + page - 1) & ~(page - 1);
     uintptr_t last = ((uintptr_t)sp->raw + L->span_bytes) & ~(page - 1);
 
-    lo = below ? lo & ~(page - 1) : (lo + page - 1) & ~(page - 1);
-    hi = above ? (hi + page - 1) & ~(page - 1) : hi & ~(page - 1);
+    lo = rpool_impl_unused_locked(pool, L, b, down, lo) ? down : (lo + page - 1) & ~(page - 1);
+    hi = rpool_impl_unused_locked(pool, L, b, hi, up) ? up : hi & ~(page - 1);
     lo = lo < first ? first : lo; /* never outside the span's own pages */
     hi = hi > last ? last : hi;
     if (hi > lo)
