@@ -17,7 +17,8 @@
 # make test checks (test/san_flags.sh) that these recursive builds pass each
 # flag to the compiler once.
 
-TEST_PROGS += $(BUILD)/test/stress $(BUILD)/test/stress_pins $(BUILD)/test/faults $(BUILD)/test/debug
+TEST_PROGS += $(BUILD)/test/stress $(BUILD)/test/stress_pins $(BUILD)/test/stress_trim \
+              $(BUILD)/test/faults $(BUILD)/test/debug
 
 $(BUILD)/test/debug: CPPFLAGS += -DRPOOL_DEBUG=1
 
@@ -57,7 +58,8 @@ tsan:
 
 # The sanitizer runs add the stress tests built with RPOOL_DEBUG's checks and
 # poisoning (make test runs them once, without them, to stay short).
-SAN_DEBUG_PROGS := $(BUILD)/test/stress_debug $(BUILD)/test/stress_pins_debug
+SAN_DEBUG_PROGS := $(BUILD)/test/stress_debug $(BUILD)/test/stress_pins_debug \
+                   $(BUILD)/test/stress_trim_debug
 
 $(BUILD)/test/%_debug: test/%.c test/test.h $(HEADERS)
 	@mkdir -p $(@D)

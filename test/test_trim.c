@@ -9,11 +9,9 @@
  * their version words, so several blocks share a page) and move free ids 8
  * at a time, so a block empties in a few calls. Each test has pools of its
  * own, so that counts start at zero. */
-#define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <sys/types.h>
 
 static long decommits;
 static int record_decommit(void *p, size_t bytes);
