@@ -9,21 +9,31 @@
  * chunk) and loses nothing: stats.live always equals the objects the test
  * holds, stats.bytes the bytes the allocator has out, and at the end every
  * free id can be acquired again without carving. After NAME_destroy the
- * allocator has nothing out. */
+ * allocator has nothing out.
+ *
+ * NAME_trim allocates one array (a count per block): when that fails, the
+ * trim returns 0 and changes nothing. RPOOL_DECOMMIT goes to a function
+ * that zeroes the range as the kernel would, after checking that it lies
+ * on whole pages of one span, or fails, changing nothing, from its k-th
+ * call on: a block whose pages were not handed back is trimmed all the
+ * same, and comes back zeroed. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 static void *fault_calloc(size_t n, size_t size);
 static void fault_free(void *p);
 static void *fault_map(size_t size);
 static void fault_unmap(void *p, size_t size);
+static int fault_decommit(void *p, size_t size);
 #define RPOOL_CALLOC(n, size) fault_calloc((n), (size))
 #define RPOOL_FREE(p) fault_free(p)
 #define RPOOL_MAP(size) fault_map(size)
 #define RPOOL_UNMAP(p, size) fault_unmap((p), (size))
+#define RPOOL_DECOMMIT(p, size) fault_decommit((p), (size))
 
 #include "rpool.h"
 #include "test.h"
@@ -50,7 +60,18 @@ static struct {
     size_t live_bytes;  /* their sizes */
     size_t map_bytes;   /* of them, block memory (RPOOL_MAP) */
     int bad_free;
+    long decommits;     /* RPOOL_DECOMMIT calls counted while armed */
+    long decommit_fail_at; /* 0: never fail; else fail calls >= this */
+    long decommits_failed;
+    int bad_decommit;   /* a range not on whole pages of one span */
 } fa_state;
+
+/* The spans RPOOL_MAP handed out, for fault_decommit's check. */
+#define SPANS_MAX 64
+static struct {
+    char *p;
+    size_t size;
+} spans[SPANS_MAX];
 
 #define LOAD(x) __atomic_load_n(&(x), __ATOMIC_SEQ_CST)
 #define STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_SEQ_CST)
@@ -101,15 +122,53 @@ static void fault_free(void *p)
 static void *fault_map(size_t size)
 {
     void *p = fault_calloc(1, size);
-    if (p)
+    int i;
+
+    if (p) {
         ADD(fa_state.map_bytes, size);
+        for (i = 0; i < SPANS_MAX && spans[i].p; i++)
+            ;
+        if (i == SPANS_MAX)
+            abort(); /* more spans than any scenario makes */
+        spans[i].p = (char *)p;
+        spans[i].size = size;
+    }
     return p;
 }
 
 static void fault_unmap(void *p, size_t size)
 {
+    int i;
+
+    for (i = 0; i < SPANS_MAX; i++)
+        if (spans[i].p == p)
+            spans[i].p = 0;
     ADD(fa_state.map_bytes, -size);
     fault_free(p);
+}
+
+/* Called under the pool lock. */
+static int fault_decommit(void *p, size_t size)
+{
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), a = (uintptr_t)p;
+    int i, inside = 0;
+
+    for (i = 0; i < SPANS_MAX; i++)
+        inside |= spans[i].p && (char *)p >= spans[i].p &&
+                  (char *)p + size <= spans[i].p + spans[i].size;
+    if (!inside || a % page || size % page || !size)
+        STORE(fa_state.bad_decommit, 1);
+    if (LOAD(fa_state.armed)) {
+        long call = ADD(fa_state.decommits, 1);
+        long at = LOAD(fa_state.decommit_fail_at);
+        if (at && call >= at) {
+            ADD(fa_state.decommits_failed, 1);
+            return -1;
+        }
+    }
+    if (inside)
+        memset(p, 0, size);
+    return 0;
 }
 
 /* Allocation works again, for the rest of this run. */
@@ -125,10 +184,14 @@ typedef struct item {
 } item;
 
 enum { SITE_LOCAL, SITE_TABLE, SITE_GROUP, SITE_SPANS, SITE_SPAN, SITE_HEADERS, SITE_CHUNK,
-       NSITES };
+       SITE_COUNTS, NSITES };
 static const char *const site_name[NSITES] = { "thread's local pool", "group table", "group",
                                                "array of spans", "span", "block headers",
-                                               "chunk" };
+                                               "chunk", "trim's counts" };
+
+/* The trim scenario makes this many blocks, so trim's array of counts (one
+   uint32_t per block) has a size of its own. */
+#define TRIM_BLOCKS 5
 
 typedef struct pool {
     void *(*acquire)(uint64_t *h);
@@ -137,7 +200,9 @@ typedef struct pool {
     size_t (*acquire_n)(uint64_t *hs, size_t n);
     void (*stats)(rpool_stats *out);
     void (*flush)(void);
+    size_t (*trim)(void);
     void (*destroy)(void);
+    size_t nitems;             /* objects per block */
     size_t site_bytes[NSITES]; /* what the engine asks for at each site */
     size_t stride;             /* bytes stats count per block */
 } pool;
@@ -170,11 +235,12 @@ typedef struct pool {
         rpool_impl_layout L = rpool_impl_layout_of(sizeof(item), _Alignof(item),   \
                                                    &NAME##_config);                \
         pool p = { NAME##_a, NAME##_r, NAME##_l, NAME##_an, NAME##_stats,          \
-                   NAME##_thread_flush, NAME##_destroy,                            \
+                   NAME##_thread_flush, NAME##_trim, NAME##_destroy, L.nitems,     \
                    { sizeof(rpool_impl_local), sizeof(uintptr_t) * L.ngroups,      \
                      sizeof(rpool_impl_group), 4 * sizeof(rpool_impl_span),        \
                      L.span_bytes, L.span_blocks * L.hdrbytes,                     \
-                     rpool_impl_chunk_bytes(&L) }, L.stride };                     \
+                     rpool_impl_chunk_bytes(&L), TRIM_BLOCKS * sizeof(uint32_t) },  \
+                   L.stride };                                                     \
         return p;                                                                  \
     }
 
@@ -183,8 +249,11 @@ typedef struct pool {
 RPOOL_DEFINE_STATIC_EX(fa, item, .block_items = 16, .chunk_items = 8, .max_items = 1 << 16);
 /* One object per block: the second group (block 4096) is cheap to reach. */
 RPOOL_DEFINE_STATIC_EX(fg, item, .block_items = 1, .chunk_items = 64, .max_items = 8192);
+/* Blocks of 1280 bytes: a trim of a few hands whole pages back. */
+RPOOL_DEFINE_STATIC_EX(ft, item, .block_items = 64, .chunk_items = 16, .max_items = 1 << 16);
 POOL(fa)
 POOL(fg)
+POOL(ft)
 
 /* ---- operations, each checked --------------------------------------------- */
 
@@ -204,10 +273,12 @@ static int consistent(const pool *P)
            WCHECK(st.live + st.cached + st.global_free + st.retired == st.carved) &&
            WCHECK(st.bytes == LOAD(fa_state.live_bytes) - LOAD(fa_state.map_bytes) +
                              st.blocks * P->stride) &&
-           WCHECK(!LOAD(fa_state.bad_free));
+           WCHECK(!LOAD(fa_state.bad_free)) && WCHECK(!LOAD(fa_state.bad_decommit));
 }
 
-static int take(const pool *P)
+/* Acquires an object; a fresh one (a slot carved for the first time, or
+   again in a block trimmed and made again) must come zeroed. */
+static int take_object(const pool *P, int fresh)
 {
     long before = LOAD(fa_state.injected);
     uint64_t h = 0;
@@ -221,12 +292,18 @@ static int take(const pool *P)
         allow();
         o = (item *)P->acquire(&h);
     }
-    if (!WCHECK(o) || !WCHECK(P->lookup(h) == o) || !WCHECK(nheld < HELD_MAX))
+    if (!WCHECK(o) || !WCHECK(P->lookup(h) == o) || !WCHECK(nheld < HELD_MAX) ||
+        !WCHECK(!fresh || (o->stamp == 0 && o->check == 0)))
         return 0;
     o->stamp = h;
     o->check = ~h;
     held[nheld++] = h;
     return consistent(P);
+}
+
+static int take(const pool *P)
+{
+    return take_object(P, 0);
 }
 
 /* All or nothing: a failed bulk acquire leaves nothing live. */
@@ -286,6 +363,29 @@ static int give_all(const pool *P)
     return 1;
 }
 
+/* Trims: `gone` blocks go, with their slots, and stats.bytes falls by what
+   the trim returns. One that could not have its array of counts returns 0
+   and changes nothing; once allocation works again, it trims. */
+static int trim_checked(const pool *P, size_t gone)
+{
+    long before = LOAD(fa_state.injected);
+    rpool_stats b, a;
+    size_t r;
+
+    P->stats(&b);
+    r = P->trim();
+    P->stats(&a);
+    if (LOAD(fa_state.injected) != before) {
+        if (!WCHECK(r == 0) || !WCHECK(memcmp(&a, &b, sizeof a) == 0) || !consistent(P))
+            return 0;
+        allow();
+        r = P->trim();
+        P->stats(&a);
+    }
+    return WCHECK(b.blocks - a.blocks == gone) && WCHECK(b.bytes - a.bytes == r) &&
+           WCHECK(b.carved - a.carved == gone * P->nitems) && consistent(P);
+}
+
 /* Destroys the pool, checking that it had lost no id and leaves nothing
    allocated. The calling thread must be the only one that used it and
    still runs. */
@@ -317,7 +417,7 @@ static int finish(const pool *P)
 
 /* ---- scenarios ------------------------------------------------------------ */
 
-static pool pa, pg;
+static pool pa, pg, pt;
 
 static void arm(void)
 {
@@ -434,10 +534,46 @@ static void destroy_then_reuse(void)
     (void)(ok && give_all(&pa));
 }
 
+/* Of TRIM_BLOCKS blocks, block 2 keeps an object; a trim takes the others
+   (ids of theirs stranded, when a release found no chunk), which come back
+   zeroed, after block 2's free ids and before any new block. Then a trim
+   takes all of them. */
+static void trim_and_revive(void)
+{
+    size_t i, n = TRIM_BLOCKS * pt.nitems;
+    rpool_stats st;
+    uint64_t h;
+    int ok = 1;
+
+    arm();
+    for (i = 0; ok && i < n; i++)
+        ok = take(&pt);
+    for (i = 0; ok && (held[i] & 0xffffffffu) / pt.nitems != 2; i++)
+        ;
+    if (!ok)
+        return;
+    h = held[i];
+    held[i] = held[0];
+    held[0] = h;
+    while (ok && nheld > 1)
+        ok = give(&pt);
+    pt.flush();
+    ok = ok && consistent(&pt) && trim_checked(&pt, TRIM_BLOCKS - 1);
+    pt.stats(&st);
+    for (i = 0; ok && i < st.global_free; i++)
+        ok = take(&pt);
+    for (i = 0; ok && i < (TRIM_BLOCKS - 1) * pt.nitems; i++)
+        ok = take_object(&pt, 1);
+    pt.stats(&st);
+    ok = ok && WCHECK(st.blocks == TRIM_BLOCKS) && give_all(&pt);
+    pt.flush();
+    (void)(ok && trim_checked(&pt, TRIM_BLOCKS));
+}
+
 /* ---- the harness ---------------------------------------------------------- */
 
 static int site_hit[NSITES];
-static long runs;
+static long runs, decommit_runs;
 
 static int site_of(const pool *P, size_t bytes)
 {
@@ -456,6 +592,9 @@ static void reset_run(long fail_at)
     STORE(fa_state.fail_at, fail_at);
     STORE(fa_state.injected, 0);
     STORE(fa_state.first_size, 0);
+    STORE(fa_state.decommits, 0);
+    STORE(fa_state.decommit_fail_at, 0);
+    STORE(fa_state.decommits_failed, 0);
     nheld = 0;
 }
 
@@ -494,12 +633,39 @@ static void inject_everywhere(const pool *P, void (*scenario)(void))
     }
 }
 
+/* Runs `scenario` on pool P once to count its RPOOL_DECOMMIT calls, then
+   once for every k with them failing from the k-th on. */
+static void fail_decommit_everywhere(const pool *P, void (*scenario)(void))
+{
+    long k, n;
+
+    reset_run(0);
+    scenario();
+    disarm();
+    n = LOAD(fa_state.decommits);
+    finish(P);
+    CHECK_WORKERS();
+    CHECK(n > 0);
+    for (k = 1; k <= n; k++) {
+        reset_run(0);
+        STORE(fa_state.decommit_fail_at, k);
+        scenario();
+        disarm();
+        WCHECK(LOAD(fa_state.decommits_failed) > 0);
+        finish(P);
+        if (WORKERS_FAILED())
+            printf("     with decommit %ld of %ld failing:\n", k, n);
+        CHECK_WORKERS();
+        decommit_runs++;
+    }
+}
+
 static void sizes_tell_the_allocation_sites_apart(void)
 {
-    const pool *ps[2] = { &pa, &pg };
+    const pool *ps[3] = { &pa, &pg, &pt };
     int i, s, t;
 
-    for (i = 0; i < 2; i++)
+    for (i = 0; i < 3; i++)
         for (s = 0; s < NSITES; s++)
             for (t = s + 1; t < NSITES; t++)
                 CHECK(ps[i]->site_bytes[s] != ps[i]->site_bytes[t]);
@@ -535,6 +701,16 @@ static void reuse_after_destroy_fails_cleanly_at_every_allocation(void)
     inject_everywhere(&pa, destroy_then_reuse);
 }
 
+static void trimming_fails_cleanly_at_every_allocation(void)
+{
+    inject_everywhere(&pt, trim_and_revive);
+}
+
+static void a_failed_decommit_loses_nothing_at_every_call(void)
+{
+    fail_decommit_everywhere(&pt, trim_and_revive);
+}
+
 static void every_allocation_site_was_made_to_fail(void)
 {
     int s, hit = 0;
@@ -543,16 +719,18 @@ static void every_allocation_site_was_made_to_fail(void)
         printf("     %-20s %s\n", site_name[s], site_hit[s] ? "failed and recovered" : "NOT REACHED");
         hit += site_hit[s];
     }
-    printf("     %d of %d allocation sites, %ld runs (one per k), %ld releases stranded\n", hit,
-           NSITES, runs, stranded);
+    printf("     %d of %d allocation sites, %ld runs (one per k), %ld releases stranded, "
+           "%ld runs with decommits failing\n", hit, NSITES, runs, stranded, decommit_runs);
     CHECK_EQ(hit, NSITES);
     CHECK(stranded > 0);
+    CHECK(decommit_runs > 0);
 }
 
 int main(void)
 {
     pa = fa_pool();
     pg = fg_pool();
+    pt = ft_pool();
     RUN(sizes_tell_the_allocation_sites_apart);
     RUN(first_use_fails_cleanly_at_every_allocation);
     RUN(filling_chunks_fails_cleanly_at_every_allocation);
@@ -560,6 +738,8 @@ int main(void)
     RUN(new_threads_fail_cleanly_at_every_allocation);
     RUN(bulk_acquire_fails_whole_at_every_allocation);
     RUN(reuse_after_destroy_fails_cleanly_at_every_allocation);
+    RUN(trimming_fails_cleanly_at_every_allocation);
+    RUN(a_failed_decommit_loses_nothing_at_every_call);
     RUN(every_allocation_site_was_made_to_fail);
     return test_summary();
 }
