@@ -15,8 +15,9 @@ RPOOL_DEFINE_STATIC_EX(vb1, item, .version_bits = 1, .max_items = 10);
 RPOOL_DEFINE_STATIC_EX(wide_blocks, item, .block_items = 65537);
 RPOOL_DEFINE_STATIC_EX(long_chunks, item, .chunk_items = (1 << 20) + 1);
 RPOOL_DEFINE_STATIC_EX(wide_pins, item, .version_bits = 40, .pins = 1);
+RPOOL_DEFINE_STATIC_EX(eager_trim, item, .auto_trim = 101);
 RPOOL_DEFINE_STATIC_EX(fine, item, .version_bits = 63, .block_items = 65536,
-                       .chunk_items = 1 << 20);
+                       .chunk_items = 1 << 20, .auto_trim = 100);
 
 /* Every acquire fails with EINVAL, so nothing is ever carved: every other
    call finds an empty pool, before and after NAME_destroy. */
@@ -40,6 +41,7 @@ RPOOL_DEFINE_STATIC_EX(fine, item, .version_bits = 63, .block_items = 65536,
             CHECK_EQ(NAME##_release_owned(forged), -EINVAL);                       \
             CHECK(NAME##_lookup(forged) == NULL);                                  \
             CHECK(NAME##_address(0) == NULL);                                      \
+            CHECK_EQ(NAME##_trim(), 0);                                            \
             NAME##_stats(&st);                                                     \
             CHECK_EQ(st.carved, 0);                                                \
             CHECK_EQ(st.blocks, 0);                                                \
@@ -54,6 +56,7 @@ REFUSED(vb1)
 REFUSED(wide_blocks)
 REFUSED(long_chunks)
 REFUSED(wide_pins)
+REFUSED(eager_trim)
 
 static void the_limits_themselves_work(void)
 {
@@ -72,6 +75,7 @@ int main(void)
     RUN(wide_blocks_refuses_every_acquire_with_einval);
     RUN(long_chunks_refuses_every_acquire_with_einval);
     RUN(wide_pins_refuses_every_acquire_with_einval);
+    RUN(eager_trim_refuses_every_acquire_with_einval);
     RUN(the_limits_themselves_work);
     return test_summary();
 }

@@ -66,6 +66,7 @@ vb='version_bits must be 0 \(default\) or 2\.\.63'
 bi='block_items must be at most 65536'
 ci='chunk_items must be at most 1048576'
 pb='a pool with pins needs version_bits of at most 32'
+at='auto_trim must be 0 \(off\) or a percent, 1\.\.100'
 
 # C cannot assert on a config; the compiler folds it at -O1 and above.
 for opt in -O1 -O2 -Os; do
@@ -84,6 +85,9 @@ EOF
     fails pins_with_40_version_bits_is_an_error c $opt "$pb" <<'EOF'
 RPOOL_DEFINE_STATIC_EX(items, item, .version_bits = 40, .pins = 1);
 EOF
+    fails auto_trim_101_is_an_error c $opt "$at" <<'EOF'
+RPOOL_DEFINE_STATIC_EX(items, item, .auto_trim = 101);
+EOF
 done
 fails pins_with_a_wide_default_is_an_error c '-O2 -DRPOOL_VERSION_BITS=40' "$pb" <<'EOF'
 RPOOL_DEFINE_STATIC_EX(items, item, .pins = 1);
@@ -96,18 +100,21 @@ EOF
 # (test/bad_config.c).
 builds bad_config_compiles_at_O0_and_is_refused_at_run_time c -O0 <<'EOF'
 RPOOL_DEFINE_STATIC_EX(items, item, .version_bits = 64, .block_items = 1 << 17);
+RPOOL_DEFINE_STATIC_EX(trims, item, .auto_trim = 101);
 EOF
 for opt in -O0 -O2; do
     builds limits_themselves_are_accepted c $opt <<'EOF'
 RPOOL_DEFINE_STATIC_EX(lo, item, .version_bits = 2, .block_items = 65536, .chunk_items = 1 << 20);
 RPOOL_DEFINE_STATIC_EX(hi, item, .version_bits = 63);
 RPOOL_DEFINE_STATIC_EX(pinned, item, .version_bits = 32, .pins = 1);
+RPOOL_DEFINE_STATIC_EX(trims, item, .auto_trim = 100);
+RPOOL_DEFINE_STATIC_EX(trims1, item, .auto_trim = 1);
 EOF
 done
 
 for std in c++17 c++20; do
     # C++17 fields go positionally: block_bytes, block_items, chunk_items,
-    # max_items, version_bits, init.
+    # max_items, version_bits, init, pins, auto_trim.
     fails version_bits_64_is_an_error "$std" -O0 "$vb" <<'EOF'
 RPOOL_DEFINE_STATIC_EX(items, item, 0, 0, 0, 0, 64);
 EOF
@@ -123,9 +130,16 @@ EOF
     fails pins_with_40_version_bits_is_an_error "$std" -O0 "$pb" <<'EOF'
 RPOOL_DEFINE_STATIC_EX(items, item, 0, 0, 0, 0, 40, 0, 1);
 EOF
+    fails auto_trim_101_is_an_error "$std" -O0 "$at" <<'EOF'
+RPOOL_DEFINE_STATIC_EX(items, item, 0, 0, 0, 0, 0, 0, 0, 101);
+EOF
+    fails auto_trim_101_in_a_declare_is_an_error "$std" -O0 "$at" <<'EOF'
+RPOOL_DECLARE_EX(items, item, 0, 0, 0, 0, 0, 0, 0, 101);
+EOF
     builds limits_themselves_are_accepted "$std" -O0 <<'EOF'
-RPOOL_DEFINE_STATIC_EX(lo, item, 0, 65536, 1 << 20, 0, 2);
+RPOOL_DEFINE_STATIC_EX(lo, item, 0, 65536, 1 << 20, 0, 2, 0, 0, 1);
 RPOOL_DEFINE_STATIC_EX(hi, item, 0, 0, 0, 0, 63);
+RPOOL_DEFINE_STATIC_EX(trims, item, 0, 0, 0, 0, 0, 0, 1, 100);
 EOF
     # GNU zero-length array: sizeof 0 in C++ too (an empty struct is 1).
     fails zero_size_type_is_an_error "$std" -O0 'sizeof\(T\) is 0' <<'EOF'
@@ -135,6 +149,9 @@ EOF
 done
 fails designated_version_bits_64_is_an_error c++20 -O0 "$vb" <<'EOF'
 RPOOL_DEFINE_STATIC_EX(items, item, .block_items = 16, .version_bits = 64);
+EOF
+fails designated_auto_trim_101_is_an_error c++20 -O0 "$at" <<'EOF'
+RPOOL_DEFINE_STATIC_EX(items, item, .block_items = 16, .auto_trim = 101);
 EOF
 
 # The GNU empty struct has size 0 in C (-Wpedantic already refuses it, so
