@@ -13,10 +13,10 @@
  *
  * NAME_trim allocates one array (a count per block): when that fails, the
  * trim returns 0 and changes nothing. RPOOL_DECOMMIT goes to a function
- * that zeroes the range as the kernel would, after checking that it lies
- * on whole pages of one span, or fails, changing nothing, from its k-th
- * call on: a block whose pages were not handed back is trimmed all the
- * same, and comes back zeroed. */
+ * that checks that the range lies on whole pages of one span and fills it
+ * with 0xA5 bytes (rpool.h: the bytes "may read anything afterwards"), or
+ * fails, changing nothing, from its k-th call on: either way a trimmed
+ * block comes back zeroed, and so does a block made afterwards. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <pthread.h>
@@ -167,7 +167,7 @@ static int fault_decommit(void *p, size_t size)
         }
     }
     if (inside)
-        memset(p, 0, size);
+        memset(p, 0xa5, size);
     return 0;
 }
 
@@ -537,7 +537,8 @@ static void destroy_then_reuse(void)
 /* Of TRIM_BLOCKS blocks, block 2 keeps an object; a trim takes the others
    (ids of theirs stranded, when a release found no chunk), which come back
    zeroed, after block 2's free ids and before any new block. Then a trim
-   takes all of them. */
+   takes all of them; they come back zeroed, and so does a new block, whose
+   memory shares a page with the last of them. */
 static void trim_and_revive(void)
 {
     size_t i, n = TRIM_BLOCKS * pt.nitems;
@@ -567,7 +568,11 @@ static void trim_and_revive(void)
     pt.stats(&st);
     ok = ok && WCHECK(st.blocks == TRIM_BLOCKS) && give_all(&pt);
     pt.flush();
-    (void)(ok && trim_checked(&pt, TRIM_BLOCKS));
+    ok = ok && trim_checked(&pt, TRIM_BLOCKS);
+    for (i = 0; ok && i < n + 1; i++)
+        ok = take_object(&pt, 1);
+    pt.stats(&st);
+    (void)(ok && WCHECK(st.blocks == TRIM_BLOCKS + 1));
 }
 
 /* ---- the harness ---------------------------------------------------------- */
