@@ -2097,9 +2097,11 @@ static inline void rpool_impl_decommit_free_locked(const rpool_impl_pool *pool,
         (void)RPOOL_DECOMMIT((void *)run, p - run);
 }
 
-/* Pool lock held. Whether no block in use has a byte in [lo, hi): every
-   block of b's span there but b is trimmed or not made yet. A page may
-   hold parts of many blocks, not only of b's neighbours. */
+/* Pool lock held. Whether no block in use or still to be made has a byte
+   in [lo, hi): every block of b's span there but b is trimmed. A page may
+   hold parts of many blocks, not only of b's neighbours; and a block not
+   made yet counts as in use, because it takes its memory as RPOOL_MAP left
+   it, zero, where RPOOL_DECOMMIT may have left anything. */
 static inline int rpool_impl_unused_locked(const rpool_impl_pool *pool,
                                            const rpool_impl_layout *L, uint32_t b,
                                            uintptr_t lo, uintptr_t hi)
@@ -2112,16 +2114,15 @@ static inline int rpool_impl_unused_locked(const rpool_impl_pool *pool,
     j = lo > mem ? RPOOL_IMPL_CAST(uint32_t, (lo - mem) / L->stride) : 0;
     end = RPOOL_IMPL_CAST(uint32_t, rpool_impl_min((hi - 1 - mem) / L->stride + 1, L->span_blocks));
     for (; j < end; j++)
-        if (first + j != b && first + j < pool->nblocks &&
-            !rpool_impl_header(pool, L, first + j)->trimmed)
+        if (first + j != b &&
+            (first + j >= pool->nblocks || !rpool_impl_header(pool, L, first + j)->trimmed))
             return 0;
     return 1;
 }
 
 /* Pool lock held. Decommits what trimmed block b's memory shares with no
-   block in use: its whole pages, and the pages at its ends whose other
-   bytes are trimmed blocks', blocks' not made yet or the span's unused
-   edges. */
+   block in use or still to be made: its whole pages, and the pages at its
+   ends whose other bytes are trimmed blocks' or the span's unused edges. */
 static inline void rpool_impl_decommit_block_locked(const rpool_impl_pool *pool,
                                                     const rpool_impl_layout *L, uint32_t b,
                                                     uintptr_t page)
