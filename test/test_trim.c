@@ -56,6 +56,9 @@ RPOOL_DEFINE_STATIC_EX(cycled, obj, SMALL, .version_bits = 6, .max_items = 64);
 RPOOL_DEFINE_STATIC_EX(reborn, obj, SMALL, .version_bits = 6, .max_items = 32);
 RPOOL_DEFINE_STATIC_EX(automatic, obj, SMALL, .auto_trim = 50);
 RPOOL_DEFINE_STATIC_EX(manual, obj, SMALL);
+RPOOL_DEFINE_STATIC_EX(chunked, obj, SMALL);
+/* 256 objects of 64 bytes: 16 KiB of objects, four pages of them whole. */
+RPOOL_DEFINE_STATIC_EX(paged, obj, .block_items = 256, .chunk_items = 8);
 
 static int inits;
 static int count_init(void *p)
@@ -66,6 +69,7 @@ static int count_init(void *p)
     return 0;
 }
 RPOOL_DEFINE_STATIC_EX(inited, obj, SMALL, .init = count_init);
+RPOOL_DEFINE_STATIC_EX(keeping, obj, .block_items = 256, .chunk_items = 8, .init = count_init);
 
 /* ---- helpers --------------------------------------------------------------- */
 
@@ -100,9 +104,9 @@ static rpool_impl_layout layout_of(const rpool_config *cfg)
 
 #define NONE ((size_t)-1)
 
-/* Trims NAME and checks what every trim does: `gone` blocks go (r is 0
-   exactly when none does), stats.bytes falls by exactly what it returns,
-   which is their bytes plus whole chunks, and their slots leave carved and
+/* Trims NAME and checks what every trim does: `gone` blocks go, stats.bytes
+   falls by exactly what it returns, which is their bytes plus whole chunks
+   (every chunk of the global side goes), and their slots leave carved and
    global_free; the other counts stay and still add up. */
 #define TRIM_EXPECT(NAME, gone)                                                    \
     do {                                                                           \
@@ -114,7 +118,6 @@ static rpool_impl_layout layout_of(const rpool_config *cfg)
         NAME##_stats(&a_);                                                         \
         CHECK_EQ(b_.blocks - a_.blocks, (gone));                                   \
         CHECK_EQ(b_.bytes - a_.bytes, r_);                                         \
-        CHECK((r_ == 0) == ((gone) == 0));                                         \
         CHECK(r_ >= (size_t)(gone) * L_.stride);                                   \
         CHECK_EQ((r_ - (size_t)(gone) * L_.stride) % rpool_impl_chunk_bytes(&L_), 0); \
         CHECK_EQ(b_.carved - a_.carved, (size_t)(gone) * L_.nitems);               \
@@ -603,7 +606,102 @@ static void trim_keeps_every_other_free_id_and_only_those(void)
     CHECK(all_distinct(ids, n + 3));
 }
 
+/* Every block keeps a live object, so no block goes, but the free ids'
+   chunks do: the ids stay, each once, and come back before any slot is
+   carved. */
+static void a_trim_that_takes_no_block_still_frees_the_global_sides_chunks(void)
+{
+    chunked_handle hs[3 * BLOCK];
+    uint64_t ids[3 * BLOCK];
+    rpool_stats before, st;
+    size_t i, n = 0, r;
+
+    TAKE(chunked, hs, 3 * BLOCK);
+    for (i = 0; i < 3 * BLOCK; i++)
+        if (i % BLOCK != 0)
+            CHECK_EQ(chunked_release(hs[i]), 0);
+    chunked_thread_flush();
+    chunked_stats(&before);
+    r = chunked_trim();
+    chunked_stats(&st);
+    CHECK(r > 0);
+    CHECK_EQ(before.bytes - st.bytes, r);
+    CHECK_EQ(st.blocks, 3);
+    CHECK_EQ(st.global_free, before.global_free);
+    CHECK_EQ(chunked_trim(), 0); /* no chunk left */
+    for (i = 0; i < 3 * BLOCK; i++)
+        if (i % BLOCK != 0) {
+            CHECK(chunked_acquire(&hs[i]) != NULL);
+            ids[n++] = chunked_id(hs[i]);
+            CHECK(ids[n - 1] % BLOCK != 0);
+        }
+    chunked_stats(&st);
+    CHECK_EQ(st.carved, 3 * BLOCK);
+    CHECK_EQ(st.global_free, 0);
+    CHECK(all_distinct(ids, n));
+}
+
 /* ---- decommit -------------------------------------------------------------------- */
+
+/* Objects 0xab all over; the block keeps its first object live. Its three
+   pages of free objects only are handed back: those objects come back
+   zeroed, the others as they were, the live one untouched. */
+static void trim_hands_back_pages_of_free_objects_in_a_block_in_use(void)
+{
+    paged_handle hs[256];
+    size_t i, zeroed = 0;
+    long calls;
+    obj *o;
+
+    TAKE(paged, hs, 256);
+    for (i = 0; i < 256; i++)
+        memset(paged_lookup(hs[i])->bytes, 0xab, sizeof o->bytes);
+    GIVE(paged, hs, 0, 256, 0);
+    paged_thread_flush();
+    calls = decommits;
+    TRIM_EXPECT(paged, 0);
+    CHECK(decommits > calls);
+    o = paged_lookup(hs[0]);
+    CHECK(o != NULL);
+    CHECK_EQ(o->stamp, hs[0].value);
+    CHECK(all_bytes(o->bytes, sizeof o->bytes, 0xab));
+    for (i = 1; i < 256; i++) {
+        o = paged_acquire(&hs[i]);
+        CHECK(o != NULL);
+        CHECK(all_bytes(o->bytes, sizeof o->bytes, 0) ||
+              all_bytes(o->bytes, sizeof o->bytes, 0xab));
+        zeroed += o->bytes[0] == 0;
+    }
+    CHECK(zeroed >= 3 * 4096 / sizeof(obj));
+    CHECK(zeroed < 255);
+}
+
+/* With init, free objects keep the state init and their users gave them:
+   no page of theirs is handed back, and init does not run again. */
+static void trim_keeps_the_free_objects_of_a_pool_with_init(void)
+{
+    keeping_handle hs[256];
+    long calls;
+    int before;
+    size_t i;
+    obj *o;
+
+    TAKE(keeping, hs, 256);
+    for (i = 0; i < 256; i++)
+        memset(keeping_lookup(hs[i])->bytes, 0xab, sizeof o->bytes);
+    GIVE(keeping, hs, 0, 256, 0);
+    keeping_thread_flush();
+    calls = decommits;
+    before = inits;
+    TRIM_EXPECT(keeping, 0);
+    CHECK_EQ(decommits, calls);
+    for (i = 1; i < 256; i++) {
+        o = keeping_acquire(&hs[i]);
+        CHECK(o != NULL);
+        CHECK(all_bytes(o->bytes, sizeof o->bytes, 0xab));
+    }
+    CHECK_EQ(inits, before);
+}
 
 /* Blocks are 1088 bytes, so a page holds parts of four. Trimming blocks 1
    and 2 must hand back no page block 0 still uses, nor trimming blocks 0
@@ -825,6 +923,9 @@ int main(void)
     RUN(objects_of_a_block_made_again_are_zero_filled);
     RUN(init_runs_again_on_each_slot_of_a_block_made_again);
     RUN(trim_keeps_every_other_free_id_and_only_those);
+    RUN(a_trim_that_takes_no_block_still_frees_the_global_sides_chunks);
+    RUN(trim_hands_back_pages_of_free_objects_in_a_block_in_use);
+    RUN(trim_keeps_the_free_objects_of_a_pool_with_init);
     RUN(trim_hands_back_no_page_a_later_block_in_use_shares);
     RUN(trim_hands_back_no_page_an_earlier_block_in_use_shares);
     RUN(a_trim_during_a_walk_leaves_the_pages_to_the_next_trim);
