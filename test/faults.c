@@ -249,8 +249,9 @@ typedef struct pool {
 RPOOL_DEFINE_STATIC_EX(fa, item, .block_items = 16, .chunk_items = 8, .max_items = 1 << 16);
 /* One object per block: the second group (block 4096) is cheap to reach. */
 RPOOL_DEFINE_STATIC_EX(fg, item, .block_items = 1, .chunk_items = 64, .max_items = 8192);
-/* Blocks of 1280 bytes: a trim of a few hands whole pages back. */
-RPOOL_DEFINE_STATIC_EX(ft, item, .block_items = 64, .chunk_items = 16, .max_items = 1 << 16);
+/* Blocks of 10240 bytes: each holds whole pages wherever the span lies, so
+   every trimmed block hands some back. */
+RPOOL_DEFINE_STATIC_EX(ft, item, .block_items = 512, .chunk_items = 64, .max_items = 1 << 16);
 POOL(fa)
 POOL(fg)
 POOL(ft)
