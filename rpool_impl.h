@@ -681,7 +681,7 @@ RPOOL_IMPL_FAST int rpool_impl_commit(rpool_impl_pool *pool, const rpool_impl_la
 {
     uint64_t ver = h >> L->idbits, next = ver + 1, pins = 0;
     uint32_t off;
-    char *base;
+    char *base = 0; /* set by the check; GCC 12 at -O2 cannot always tell */
 
     if (RPOOL_IMPL_UNLIKELY(!(ver & 1) || !rpool_impl_check(pool, L, h, idp, &base)))
         return -EINVAL;
