@@ -82,7 +82,8 @@
  *       A free object; *h is its handle (the null handle on failure).
  *       Fresh slots are zero-filled; a reused slot keeps what its last
  *       user left in it (0xDB bytes under RPOOL_DEBUG, unless the pool has
- *       an init function), or zero bytes if NAME_trim handed back its
+ *       an init function), or zero bytes (the default RPOOL_DECOMMIT) if
+ *       NAME_trim handed back its
  *       page or its block meanwhile.
  *       Return: the object, or NULL with errno = ENOSPC (the capacity,
  *       see Configuration, used up: every slot below it carved; slots
@@ -180,8 +181,9 @@
  *       (stats.bytes falls by as much). In a pool without init it also
  *       decommits every page of objects, in blocks still in use, whose
  *       slots are all free there (not counted in the result: a slot taken
- *       from such a page later reads as zero bytes). Any thread, any time, while other threads use
- *       the pool; takes the pool lock for O(free ids on the global side).
+ *       from such a page later reads as zero bytes, with the default
+ *       RPOOL_DECOMMIT). Any thread, any time, while other threads use the
+ *       pool; takes the pool lock for O(free ids on the global side).
  *       A thread's own cache reaches the global side with
  *       NAME_thread_flush (or its exit), so release, flush, then trim.
  *       Handles into a trimmed block stay refused (lookup NULL, release
@@ -285,11 +287,12 @@
  *                 32); release and release_owned are one compare-and-swap
  *                 loop. Pools without it keep their code and memory exactly.
  *   auto_trim     1..100: NAME_trim runs by itself when a release hands a   (0)
- *                 full chunk to the global side and more than this percent
- *                 of the slots handed out are free ids there; then not
- *                 again until they grow by half (or four chunks), or the
- *                 share falls below the mark. The check is in that slow
- *                 path only: acquire and release cost the same.
+ *                 full chunk to the global side, or a thread flushes or
+ *                 exits, and at least this percent of the slots handed out
+ *                 are free ids there; then not again until they grow by
+ *                 half (or four chunks), or the share falls below the mark.
+ *                 Only those slow paths check it: acquire and release cost
+ *                 the same.
  *
  * A value outside these ranges fails the build with a message that names
  * the field, e.g. "rpool: version_bits must be 0 (default) or 2..63":
@@ -508,7 +511,7 @@ typedef struct rpool_config {
     unsigned version_bits; /* bits of the handle given to the version, default 32, 2..63 */
     int (*init)(void *obj); /* called once when a slot is first carved; nonzero = refuse */
     int pins;              /* nonzero: NAME_pin / NAME_unpin supported */
-    unsigned auto_trim;    /* 1..100: NAME_trim runs by itself when more than this
+    unsigned auto_trim;    /* 1..100: NAME_trim runs by itself when at least this
                               percent of the slots are free on the global side; 0 = off.
                               New fields go last, so C++17 positional configs stay valid */
 } rpool_config;

@@ -1146,6 +1146,29 @@ static inline void rpool_impl_give_tail_locked(rpool_impl_pool *pool, const rpoo
     rpool_impl_set_range(lp, 0, 0);
 }
 
+static inline size_t rpool_impl_trim_locked(rpool_impl_pool *pool, const rpool_impl_layout *L);
+
+/* Pool lock held, a full chunk (a release) or a thread's cache (a flush or
+   an exit) just given to the global side: the auto_trim policy. Trims
+   when at least auto_trim percent of the slots handed out are free ids
+   there, and at most once until they grow by half again (or by four
+   chunks), so a run of releases costs O(ids) in trims; the count starts
+   over whenever the share falls below the mark. */
+static inline void rpool_impl_auto_trim_locked(rpool_impl_pool *pool, const rpool_impl_layout *L)
+{
+    size_t step;
+
+    if (pool->global_free * 100 < (size_t)L->auto_trim * pool->handed) {
+        pool->trim_at = 0;
+        return;
+    }
+    if (pool->global_free < pool->trim_at)
+        return;
+    rpool_impl_trim_locked(pool, L);
+    step = pool->global_free / 2 > 4 * (size_t)L->chunk ? pool->global_free / 2 : 4 * (size_t)L->chunk;
+    pool->trim_at = pool->global_free + step;
+}
+
 /* ---- the thread registry: thread exit, fork, plugins ------------------- */
 
 /* Registry and pool locks held (or, in a fork's child, no other thread).
@@ -1176,6 +1199,8 @@ static inline void rpool_impl_drop_locked(rpool_impl_local *lp)
 
     rpool_impl_lock(&pool->lock);
     rpool_impl_detach_locked(pool, lp);
+    if (pool->layout.auto_trim)
+        rpool_impl_auto_trim_locked(pool, &pool->layout);
     rpool_impl_unlock(&pool->lock);
     while (*pp != lp)
         pp = &(*pp)->tnext;
@@ -1727,28 +1752,6 @@ static inline void *rpool_impl_acquire_slow(rpool_impl_pool *pool, rpool_impl_lo
 /* Puts a freed id (its slot's version now `ver`) where an acquire finds
    it: the local chunk, after trading a full chunk for an empty one, or,
    when no chunk can be had, its block's stranded bitmap. */
-static inline size_t rpool_impl_trim_locked(rpool_impl_pool *pool, const rpool_impl_layout *L);
-
-/* Pool lock held, a full chunk just given to the global side: the
-   auto_trim policy. Trims when more than auto_trim percent of the slots
-   handed out are free ids there, and at most once until they grow by half
-   again (or by four chunks), so a run of releases costs O(ids) in trims;
-   the count starts over whenever the share falls below the mark. */
-static inline void rpool_impl_auto_trim_locked(rpool_impl_pool *pool, const rpool_impl_layout *L)
-{
-    size_t step;
-
-    if (pool->global_free * 100 <= (size_t)L->auto_trim * pool->handed) {
-        pool->trim_at = 0;
-        return;
-    }
-    if (pool->global_free < pool->trim_at)
-        return;
-    rpool_impl_trim_locked(pool, L);
-    step = pool->global_free / 2 > 4 * (size_t)L->chunk ? pool->global_free / 2 : 4 * (size_t)L->chunk;
-    pool->trim_at = pool->global_free + step;
-}
-
 static inline void rpool_impl_recycle(rpool_impl_pool *pool, rpool_impl_local **tls,
                                       const rpool_impl_layout *L, char *base, uint32_t id,
                                       uint64_t ver)
