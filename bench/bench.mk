@@ -2,12 +2,9 @@
 #
 #   make bench         builds one program per system and object size, runs
 #                      the whole suite and writes bench/RESULTS.md and
-#                      bench/results.svg: 6-9 minutes on 2 cores (4-7
-#                      measured before W8, W9 and vcheck; about 2 more
-#                      estimated for them from bench-quick's run times;
-#                      W10, w1p, W11, W12 and rpool-auto, added later,
-#                      not yet timed);
-#                      RESULTS.md records how long each run took
+#                      bench/results.svg: 6 minutes on 2 cores (the
+#                      2026-12-02 run, every workload); RESULTS.md records
+#                      how long each run took
 #   make bench-quick   the same suite, short, into $(BUILD)/bench/quick/
 #                      (72 s on 2 busy cores)
 #
