@@ -82,12 +82,15 @@ typedef struct pool_ops {
 static long n_visits, n_visit_pins;
 
 /* for_each's callback: what it visits is live at its handle (or released
-   since: then the pin fails), at the address of its id, in id order. */
+   since: then the pin fails), at the address of its id (or, released
+   since, in a block a trim took since: then the address is NULL), in id
+   order. */
 static int visited(void *obj, uint64_t id, uint64_t *last, void *pinned, void *addr, int pin_errno)
 {
     __atomic_fetch_add(&n_visits, 1, __ATOMIC_RELAXED);
     if (!WCHECK(id < MAX_IDS) || !WCHECK(*last == UINT64_MAX || id > *last) ||
-        !WCHECK(addr == obj) || !WCHECK(pinned == obj || (!pinned && pin_errno == ESTALE)))
+        !WCHECK(addr == obj || (!pinned && !addr)) ||
+        !WCHECK(pinned == obj || (!pinned && pin_errno == ESTALE)))
         return 0;
     *last = id;
     if (pinned)
