@@ -161,7 +161,7 @@
  *       visited later in this walk if and only if its id is higher than
  *       obj's and its block existed when the walk began (an acquire
  *       usually takes the slot this thread released last). fn must not
- *       call NAME_destroy.
+ *       call NAME_destroy, nor fork.
  *       Thread-safe, without a lock, and no snapshot: objects that other
  *       threads acquire or release during the walk may or may not be
  *       visited. A visited object may be released by another thread while

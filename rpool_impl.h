@@ -1256,6 +1256,8 @@ RPOOL_IMPL_LINK RPOOL_IMPL_WEAK void rpool_impl_fork_child(void)
     pthread_mutex_init(&rpool_impl_reg.lock, 0);
     for (pool = rpool_impl_reg.pools; pool; pool = pool->next_pool) {
         pthread_mutex_init(&pool->lock, 0);
+        /* Walks under way were other threads' (a fn must not fork). */
+        RPOOL_IMPL_STORE(&pool->walkers, 0, RELAXED);
         for (lp = pool->locals; lp; lp = next) {
             next = lp->next;
             if (lp->self == &rpool_impl_me)
@@ -1518,10 +1520,11 @@ static inline int rpool_impl_new_range(rpool_impl_pool *pool, const rpool_impl_l
         pool->trimmed = blk->next_tail;
         blk->next_tail = 0;
         blk->trimmed = 0;
+        /* Under the lock, a few microseconds: no other thread finds the
+           pool with its capacity in a block half made (a false ENOSPC, or
+           a new block made before it), and no fork copies it so. */
         base = rpool_impl_block_start(pool, L, blk->first >> L->bshift) + L->voff;
-        rpool_impl_unlock(&pool->lock);
         rpool_impl_revive(L, base, blk->floor);
-        rpool_impl_lock(&pool->lock);
         RPOOL_IMPL_STORE(rpool_impl_slot_of(pool, blk->first >> L->bshift), base, RELEASE);
         begin = blk->first;
         end = RPOOL_IMPL_CAST(uint32_t, rpool_impl_min((uint64_t)begin + L->nitems, L->cap));
