@@ -1127,15 +1127,41 @@ static inline rpool_impl_chunk *rpool_impl_get_chunk_locked(rpool_impl_pool *poo
     return c;
 }
 
+static inline void rpool_impl_strand_locked(rpool_impl_pool *pool, const rpool_impl_layout *L,
+                                            uint32_t id);
+
 /* Pool lock held. Records a thread's uncarved range in its block, where the
    next thread that runs out of free ids carves it before any new block. A
-   block never has two uncarved ranges: a range is only ever moved whole. */
+   block never has two uncarved ranges: a range is only ever moved whole.
+   When the thread is gone (exited, or not in a fork's child) and the pool
+   has no init (its fresh slots need nothing run), the slots up to the
+   range's next cache line of version words go with the thread's cached
+   ids instead, in its chunk (or stranded): the next two threads, one
+   taking those ids and one carving the tail, would otherwise work on
+   neighbouring slots and pass their cache lines back and forth on every
+   call (W3 of make bench: 214 -> 17-21 ns per pair). Call it before
+   handing the chunk back. */
 static inline void rpool_impl_give_tail_locked(rpool_impl_pool *pool, const rpool_impl_layout *L,
-                                               rpool_impl_local *lp)
+                                               rpool_impl_local *lp, int gone)
 {
     uint64_t r = RPOOL_IMPL_LOAD(&lp->range, RELAXED);
     uint32_t cur = rpool_impl_range_cur(r), end = rpool_impl_range_end(r);
+    uint32_t line = 64 / (L->wide || L->pins ? 8 : 4), stop;
 
+    stop = RPOOL_IMPL_CAST(uint32_t,
+                           rpool_impl_min(end, ((uint64_t)cur + line - 1) & ~(uint64_t)(line - 1)));
+    for (; gone && !L->init && cur < stop; cur++) {
+        char *base = rpool_impl_base(pool, L, cur);
+        uint64_t ver = rpool_impl_ver_load(base, L, cur & (L->nitems - 1));
+        if (rpool_impl_is_retired(L, ver)) {
+            RPOOL_IMPL_ADD(&pool->retired, 1);
+        } else if (lp->chunk && lp->top != lp->limit) {
+            rpool_impl_push(lp, L, base, cur, ver);
+        } else {
+            rpool_impl_strand_locked(pool, L, cur);
+            pool->global_free++;
+        }
+    }
     if (cur < end) {
         struct rpool_impl_block *blk = rpool_impl_header(pool, L, cur >> L->bshift);
         blk->tail_begin = cur;
@@ -1174,10 +1200,11 @@ static inline void rpool_impl_auto_trim_locked(rpool_impl_pool *pool, const rpoo
 /* Registry and pool locks held (or, in a fork's child, no other thread).
    Hands back everything `lp` holds and takes it off its pool's list and
    the registry's count; its thread's list is the caller's business. */
-static inline void rpool_impl_detach_locked(rpool_impl_pool *pool, rpool_impl_local *lp)
+static inline void rpool_impl_detach_locked(rpool_impl_pool *pool, rpool_impl_local *lp,
+                                            int gone)
 {
+    rpool_impl_give_tail_locked(pool, &pool->layout, lp, gone);
     rpool_impl_give_chunk_locked(pool, &pool->layout, lp);
-    rpool_impl_give_tail_locked(pool, &pool->layout, lp);
     if (lp->prev)
         lp->prev->next = lp->next;
     else
@@ -1198,7 +1225,7 @@ static inline void rpool_impl_drop_locked(rpool_impl_local *lp)
     rpool_impl_local **pp = &lp->self->locals;
 
     rpool_impl_lock(&pool->lock);
-    rpool_impl_detach_locked(pool, lp);
+    rpool_impl_detach_locked(pool, lp, lp->self->exiting);
     if (pool->layout.auto_trim)
         rpool_impl_auto_trim_locked(pool, &pool->layout);
     rpool_impl_unlock(&pool->lock);
@@ -1264,7 +1291,7 @@ RPOOL_IMPL_LINK RPOOL_IMPL_WEAK void rpool_impl_fork_child(void)
                 continue;
             /* Another thread's: its thread is gone, so only the pool's list
                and the registry's count know it. */
-            rpool_impl_detach_locked(pool, lp);
+            rpool_impl_detach_locked(pool, lp, 1);
             rpool_impl_free(pool, lp, sizeof *lp);
         }
     }

@@ -92,8 +92,10 @@ static void five_thousand_pool_types_work_from_threads_that_exit(void)
         CHECK_EQ(st.threads, 0);
         CHECK_EQ(st.live, 0);
         CHECK_EQ(st.cached, 0);
-        CHECK_EQ(st.global_free, 2); /* both ids came back */
-        CHECK_EQ(st.carved, 2);
+        /* Both ids came back, with the rest of the first thread's line of
+           version words, which its exit left as free ids. */
+        CHECK_EQ(st.global_free, st.carved);
+        CHECK(st.carved >= 2 && st.carved <= 16);
     }
     for (i = 0; i < NPOOLS; i++)
         destroy(i);
