@@ -41,29 +41,6 @@ RPOOL_DEFINE_STATIC_EX(sf, item, .block_items = 64, .chunk_items = 128, .max_ite
 static unsigned char owned[MAX_IDS];
 static int stop;
 
-static long stress_ms(void)
-{
-    const char *s = getenv("RPOOL_STRESS_MS");
-    long ms = s ? atol(s) : 0;
-    return ms > 0 ? ms : 1000;
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-/* xorshift64: each thread its own stream, no shared state. */
-static uint64_t rnd(uint64_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
-
 static void stamp(item *o, uint64_t h)
 {
     o->stamp = h;
@@ -167,10 +144,10 @@ static int sq_check_release(sq_handle h)
 static void *producer(void *arg)
 {
     uint64_t seed = 0x9e3779b97f4a7c15ull * (uint64_t)((long)arg + 1);
-    double end = now_ms() + stress_ms();
+    double end = test_now_ms() + test_stress_ms();
 
-    while (now_ms() < end) {
-        int k, batch = 1 + (int)(rnd(&seed) % 16);
+    while (test_now_ms() < end) {
+        int k, batch = 1 + (int)(test_rnd(&seed) % 16);
         for (k = 0; k < batch; k++) {
             sq_handle h;
             item *o = sq_acquire(&h);
@@ -184,7 +161,7 @@ static void *producer(void *arg)
                 return 0;
             last_version[id] = ver;
             stamp(o, h.value);
-            if (rnd(&seed) % 8 == 0) { /* now and then, back on the same thread */
+            if (test_rnd(&seed) % 8 == 0) { /* now and then, back on the same thread */
                 if (!sq_check_release(h))
                     return 0;
             } else {
@@ -257,12 +234,12 @@ static int sr_take(sr_handle *h)
 static void *racer(void *arg)
 {
     long self = (long)arg;
-    double end = now_ms() + stress_ms();
+    double end = test_now_ms() + test_stress_ms();
     int i, ok = 1;
 
     for (;;) {
         if (self == 0) {
-            stop = WORKERS_FAILED() || now_ms() >= end;
+            stop = WORKERS_FAILED() || test_now_ms() >= end;
             for (i = 0; !stop && i < RACE_K; i++) {
                 sr_handle h = { 0 };
                 ok = ok && sr_take(&h);
@@ -334,11 +311,11 @@ static long probes;
 static void *churner(void *arg)
 {
     uint64_t seed = 0x2545f4914f6cdd1dull * (uint64_t)((long)arg + 1);
-    double end = now_ms() + stress_ms();
+    double end = test_now_ms() + test_stress_ms();
 
-    while (now_ms() < end) {
+    while (test_now_ms() < end) {
         sd_handle h[4];
-        int i, n = 1 + (int)(rnd(&seed) % 4);
+        int i, n = 1 + (int)(test_rnd(&seed) % 4);
         for (i = 0; i < n; i++) {
             item *o = sd_acquire(&h[i]);
             if (!o) {
@@ -354,7 +331,7 @@ static void *churner(void *arg)
             if (!WCHECK(stamped(sd_lookup(h[i]), h[i].value)) || !WCHECK(unclaim(sd_id(h[i]))) ||
                 !WCHECK(sd_release(h[i]) == 0))
                 return 0;
-            __atomic_store_n(&dead[rnd(&seed) % DEAD_RING], h[i].value, __ATOMIC_RELAXED);
+            __atomic_store_n(&dead[test_rnd(&seed) % DEAD_RING], h[i].value, __ATOMIC_RELAXED);
         }
         if (n == 0)
             break;
@@ -368,7 +345,7 @@ static void *prober(void *arg)
     long n = 0;
 
     while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
-        sd_handle h = { __atomic_load_n(&dead[rnd(&seed) % DEAD_RING], __ATOMIC_RELAXED) };
+        sd_handle h = { __atomic_load_n(&dead[test_rnd(&seed) % DEAD_RING], __ATOMIC_RELAXED) };
         if (!h.value)
             continue;
         if (!WCHECK(sd_lookup(h) == 0) || !WCHECK(sd_release(h) == -ESTALE) ||
@@ -424,7 +401,7 @@ static void *short_lived(void *arg)
 {
     uint64_t seed = 0x853c49e6748fea9bull * (uint64_t)((long)arg + 1);
     sc_handle h[CHURN_MAX];
-    int i, n = 1 + (int)(rnd(&seed) % CHURN_MAX), keep = (int)(rnd(&seed) % (CHURN_KEEP + 1));
+    int i, n = 1 + (int)(test_rnd(&seed) % CHURN_MAX), keep = (int)(test_rnd(&seed) % (CHURN_KEEP + 1));
 
     for (i = 0; i < n; i++) {
         item *o = sc_acquire(&h[i]);
@@ -513,12 +490,12 @@ static long refusals;
 static void *hammer(void *arg)
 {
     uint64_t seed = 0x6a09e667f3bcc909ull * (uint64_t)((long)arg + 1);
-    double end = now_ms() + stress_ms();
+    double end = test_now_ms() + test_stress_ms();
     sp_handle h[CAP + 20];
 
-    while (now_ms() < end) {
+    while (test_now_ms() < end) {
         /* Aim past the cap now and then, so refusals are certain. */
-        int i, n = 0, target = 1 + (int)(rnd(&seed) % (CAP + 20));
+        int i, n = 0, target = 1 + (int)(test_rnd(&seed) % (CAP + 20));
         while (n < target) {
             item *o = sp_acquire(&h[n]);
             if (!o) {
@@ -540,7 +517,7 @@ static void *hammer(void *arg)
             if (!WCHECK(sp_release(h[i]) == 0))
                 return 0;
         }
-        if (rnd(&seed) % 4 == 0)
+        if (test_rnd(&seed) % 4 == 0)
             sp_thread_flush();
     }
     return 0;

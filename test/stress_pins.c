@@ -126,28 +126,6 @@ static struct {
 
 static long n_acquired, n_pins, n_stale, n_released_under_pin, n_handed, n_probes, n_full;
 
-static long stress_ms(void)
-{
-    const char *s = getenv("RPOOL_STRESS_MS");
-    long ms = s ? atol(s) : 0;
-    return ms > 0 ? ms : 1000;
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static uint64_t rnd(uint64_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
-
 static int stamped(const item *o, uint64_t h)
 {
     return o && o->stamp == h && o->check == ~h;
@@ -168,21 +146,21 @@ static int take_out_and_release(uint64_t h, uint64_t *seed)
     if (!WCHECK(id < MAX_IDS) || !WCHECK(stamped(P->lookup(h), h)) ||
         !WCHECK(__atomic_exchange_n(&owned[id], 0, __ATOMIC_RELAXED) == 1))
         return 0;
-    r = rnd(seed) % 4 == 0 ? P->release_owned(h) : P->release(h);
+    r = test_rnd(seed) % 4 == 0 ? P->release_owned(h) : P->release(h);
     if (!WCHECK(r == 0) || !WCHECK(P->release(h) == -ESTALE) || !WCHECK(P->lookup(h) == 0))
         return 0;
-    __atomic_store_n(&dead[rnd(seed) % DEAD_RING], h, __ATOMIC_RELAXED);
+    __atomic_store_n(&dead[test_rnd(seed) % DEAD_RING], h, __ATOMIC_RELAXED);
     return 1;
 }
 
 static void *churner(void *arg)
 {
     uint64_t seed = 0x9e3779b97f4a7c15ull * (uint64_t)((long)arg + 1);
-    double end = now_ms() + stress_ms();
+    double end = test_now_ms() + test_stress_ms();
     long acquired = 0, full = 0;
 
-    while (now_ms() < end && !WORKERS_FAILED()) {
-        unsigned i = (unsigned)(rnd(&seed) % TABLE);
+    while (test_now_ms() < end && !WORKERS_FAILED()) {
+        unsigned i = (unsigned)(test_rnd(&seed) % TABLE);
         uint64_t h = __atomic_exchange_n(&table[i], 0, __ATOMIC_ACQ_REL), id;
         uint64_t expect = 0;
         item *o;
@@ -260,7 +238,7 @@ static void *pinner(void *arg)
     int n = 0, k, ok = 1;
 
     while (ok && !__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
-        uint64_t r = rnd(&seed), h;
+        uint64_t r = test_rnd(&seed), h;
         /* Everything held still carries its handle, released or not. */
         for (k = 0; ok && k < n; k++) {
             ok = WCHECK(stamped(hold[k].o, hold[k].h));
@@ -314,7 +292,7 @@ static void *prober(void *arg)
     long probes = 0;
 
     while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
-        uint64_t h = __atomic_load_n(&dead[rnd(&seed) % DEAD_RING], __ATOMIC_RELAXED);
+        uint64_t h = __atomic_load_n(&dead[test_rnd(&seed) % DEAD_RING], __ATOMIC_RELAXED);
         if (!h)
             continue;
         errno = 0;

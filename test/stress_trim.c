@@ -179,28 +179,6 @@ static double start;
 static long n_acquired, n_released, n_flushes, n_pins, n_probes, n_trims, n_trimmed_bytes,
     n_walks, n_full, n_falls;
 
-static long stress_ms(void)
-{
-    const char *s = getenv("RPOOL_STRESS_MS");
-    long ms = s ? atol(s) : 0;
-    return ms > 0 ? ms : 1000;
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static uint64_t rnd(uint64_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
-
 static int stamped(const item *o, uint64_t h)
 {
     return o && o->stamp == h && o->check == ~h;
@@ -241,7 +219,7 @@ static int auto_trimmed_enough(void)
 
 static int draining(void)
 {
-    return (long)((now_ms() - start) / PHASE_MS) % 2;
+    return (long)((test_now_ms() - start) / PHASE_MS) % 2;
 }
 
 static int take_out_and_release(uint64_t h, uint64_t *seed)
@@ -252,10 +230,10 @@ static int take_out_and_release(uint64_t h, uint64_t *seed)
     if (!WCHECK(id < MAX_IDS) || !WCHECK(stamped(P->lookup(h), h)) ||
         !WCHECK(__atomic_exchange_n(&owned[id], 0, __ATOMIC_RELAXED) == 1))
         return 0;
-    r = rnd(seed) % 4 == 0 ? P->release_owned(h) : P->release(h);
+    r = test_rnd(seed) % 4 == 0 ? P->release_owned(h) : P->release(h);
     if (!WCHECK(r == 0) || !WCHECK(P->release(h) == -ESTALE) || !WCHECK(P->lookup(h) == 0))
         return 0;
-    __atomic_store_n(&dead[rnd(seed) % DEAD_RING], h, __ATOMIC_RELAXED);
+    __atomic_store_n(&dead[test_rnd(seed) % DEAD_RING], h, __ATOMIC_RELAXED);
     return 1;
 }
 
@@ -270,11 +248,11 @@ static int issued(uint64_t id, uint64_t h)
 static void *churner(void *arg)
 {
     uint64_t seed = 0x9e3779b97f4a7c15ull * (uint64_t)((long)arg + 1);
-    double end = now_ms() + stress_ms(), last = end + 9 * stress_ms();
+    double end = test_now_ms() + test_stress_ms(), last = end + 9 * test_stress_ms();
     long acquired = 0, released = 0, flushes = 0, full = 0, ops = 0;
 
-    while (!WORKERS_FAILED() && (now_ms() < end || (!done_enough() && now_ms() < last))) {
-        unsigned i = (unsigned)(rnd(&seed) % TABLE);
+    while (!WORKERS_FAILED() && (test_now_ms() < end || (!done_enough() && test_now_ms() < last))) {
+        unsigned i = (unsigned)(test_rnd(&seed) % TABLE);
         uint64_t h = __atomic_exchange_n(&table[i], 0, __ATOMIC_ACQ_REL), id, expect = 0;
         item *o;
 
@@ -329,7 +307,7 @@ static void *pinner(void *arg)
     int n = 0, k;
 
     while (!stopped()) {
-        uint64_t r = rnd(&seed), h;
+        uint64_t r = test_rnd(&seed), h;
         for (k = 0; k < n; k++)
             if (!WCHECK(stamped(at[k], hold[k])))
                 break;
@@ -366,7 +344,7 @@ static void *prober(void *arg)
     uint64_t seed = 0xda942042e4dd58b5ull * (uint64_t)((long)arg + 1);
 
     while (!stopped()) {
-        uint64_t h = __atomic_load_n(&dead[rnd(&seed) % DEAD_RING], __ATOMIC_RELAXED);
+        uint64_t h = __atomic_load_n(&dead[test_rnd(&seed) % DEAD_RING], __ATOMIC_RELAXED);
         if (!h)
             continue;
         errno = 0;
@@ -433,7 +411,7 @@ static void run(const pool_ops *ops, int with_trimmer, int (*enough)(void))
     decommits = 0;
     n_acquired = n_released = n_flushes = n_pins = n_probes = n_trims = n_trimmed_bytes = 0;
     n_walks = n_visits = n_visit_pins = n_full = n_falls = 0;
-    start = now_ms();
+    start = test_now_ms();
     for (i = 0; i < CHURNERS; i++)
         c[i] = test_spawn(churner, (void *)i);
     p = test_spawn(pinner, 0);

@@ -81,6 +81,35 @@ static inline void test_join(pthread_t t)
         abort();
 }
 
+/* For the stress tests (which define _POSIX_C_SOURCE): how long a run
+   lasts (RPOOL_STRESS_MS, default 1000), a clock, and xorshift64, a random
+   stream per thread with no shared state. */
+#include <stdint.h>
+#include <time.h>
+#ifdef CLOCK_MONOTONIC
+static inline long test_stress_ms(void)
+{
+    const char *s = getenv("RPOOL_STRESS_MS");
+    long ms = s ? atol(s) : 0;
+    return ms > 0 ? ms : 1000;
+}
+
+static inline double test_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+#endif
+
+static inline uint64_t test_rnd(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
 static void test_run(const char *name, void (*fn)(void))
 {
     test_failing = 0;
