@@ -110,6 +110,24 @@ static inline uint64_t test_rnd(uint64_t *s)
     return *s;
 }
 
+static inline int test_cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Whether vals[0..n) holds no value twice (sorts it): no handle value
+   issued twice. */
+static inline int test_all_distinct(uint64_t *vals, size_t n)
+{
+    size_t i;
+    qsort(vals, n, sizeof *vals, test_cmp_u64);
+    for (i = 1; i < n; i++)
+        if (vals[i] == vals[i - 1])
+            return 0;
+    return 1;
+}
+
 static void test_run(const char *name, void (*fn)(void))
 {
     test_failing = 0;

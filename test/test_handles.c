@@ -44,23 +44,6 @@ static uint64_t rng(void)
     return rng_state = x;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* Whether vals[0..n) holds no value twice (sorts it). */
-static int all_distinct(uint64_t *vals, size_t n)
-{
-    size_t i;
-    qsort(vals, n, sizeof *vals, cmp_u64);
-    for (i = 1; i < n; i++)
-        if (vals[i] == vals[i - 1])
-            return 0;
-    return 1;
-}
-
 /* ---- the error values ---------------------------------------------------- */
 
 static void handle_zero_is_invalid(void)
@@ -365,7 +348,7 @@ static int forgeries_get_exact_errors(const struct pool_ops *ops)
         if (ops->release(junk[i]) != 0)
             return 0;
     memcpy(sorted, live, sizeof live);
-    qsort(sorted, FORGE_LIVE, sizeof *sorted, cmp_u64);
+    qsort(sorted, FORGE_LIVE, sizeof *sorted, test_cmp_u64);
     ops->stats(&st);
     slots = st.blocks * ops->per_block;
 
@@ -377,7 +360,7 @@ static int forgeries_get_exact_errors(const struct pool_ops *ops)
             v = rng();
         else /* a random version over an id that exists */
             v = (rng() & ~(((uint64_t)1 << ops->idbits) - 1)) | (rng() % slots);
-        if (bsearch(&v, sorted, FORGE_LIVE, sizeof *sorted, cmp_u64))
+        if (bsearch(&v, sorted, FORGE_LIVE, sizeof *sorted, test_cmp_u64))
             continue; /* a real handle, not a forgery */
         want = expected_error(v, ops->idbits, slots);
         if (ops->lookup(v) != NULL) {
@@ -531,7 +514,7 @@ static void slot_retires_after_its_last_version_and_is_never_reused(void)
         CHECK_EQ(wrap1_release(hs[i]), 0);
         vals[i] = hs[i].value;
     }
-    CHECK(all_distinct(vals, 7));
+    CHECK(test_all_distinct(vals, 7));
     wrap1_stats(&st);
     CHECK_EQ(st.retired, 1);
     CHECK_EQ(st.carved, 1);
@@ -614,7 +597,7 @@ static void no_handle_value_is_issued_twice_until_every_slot_retires(void)
         }
     }
     CHECK_EQ(nissued, WRAP_HANDLES);
-    CHECK(all_distinct(issued, nissued));
+    CHECK(test_all_distinct(issued, nissued));
     for (i = 0; i < WRAP_SLOTS; i++)
         CHECK(retired[i]);
     wrapmany_stats(&st);

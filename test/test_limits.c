@@ -212,12 +212,6 @@ static void init_acquiring_from_its_own_pool_never_gets_the_same_slot(void)
 
 /* ---- handles across destroys -------------------------------------------------- */
 
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* A game destroys a pool at every level's end and keeps stale handles:
    across 500 destroys no handle value comes back, and every old handle is
    refused after each destroy. */
@@ -241,9 +235,7 @@ static void no_handle_value_repeats_across_many_destroys(void)
         CHECK(lives_lookup(old) == NULL);
         CHECK(lives_release(old) != 0);
     }
-    qsort(seen, n, sizeof seen[0], cmp_u64);
-    for (i = 1; i < n; i++)
-        CHECK(seen[i] != seen[i - 1]);
+    CHECK(test_all_distinct(seen, n));
 }
 
 int main(void)

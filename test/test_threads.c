@@ -455,12 +455,6 @@ static void *wear_out(void *arg)
     }
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
-
 /* 512 slots of 4 version bits worn out by 4 threads, then by this one once
    they have exited and handed back their caches: exactly 512 * 7 handles
    come out, no value twice, and every slot retires. */
@@ -485,9 +479,7 @@ static void threads_wearing_slots_out_never_issue_a_handle_twice(void)
         }
     }
     CHECK_EQ(n, WORN_HANDLES);
-    qsort(all, n, sizeof *all, cmp_u64);
-    for (i = 1; i < n; i++)
-        CHECK(all[i] != all[i - 1]);
+    CHECK(test_all_distinct(all, n));
     worn_stats(&st);
     CHECK_EQ(st.retired, WORN_SLOTS);
     CHECK_EQ(st.carved, WORN_SLOTS);

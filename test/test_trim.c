@@ -140,23 +140,6 @@ static uint64_t rng(void)
     return rng_state;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* Whether vals[0..n) holds no value twice (sorts it). */
-static int all_distinct(uint64_t *vals, size_t n)
-{
-    size_t i;
-    qsort(vals, n, sizeof *vals, cmp_u64);
-    for (i = 1; i < n; i++)
-        if (vals[i] == vals[i - 1])
-            return 0;
-    return 1;
-}
-
 static int all_bytes(const void *p, size_t n, unsigned char v)
 {
     const unsigned char *c = (const unsigned char *)p;
@@ -467,7 +450,7 @@ static void trimmed_blocks_are_made_again_before_any_new_block(void)
     }
     ids[4 * BLOCK - 2] = 0;
     ids[4 * BLOCK - 1] = 2 * BLOCK;
-    CHECK(all_distinct(ids, 4 * BLOCK));
+    CHECK(test_all_distinct(ids, 4 * BLOCK));
     CHECK(ordered_acquire(&hs[0]) != NULL); /* only now a new block */
     CHECK_EQ(ordered_id(hs[0]), 4 * BLOCK);
     ordered_stats(&st);
@@ -603,7 +586,7 @@ static void trim_keeps_every_other_free_id_and_only_those(void)
     ids[n] = 0;
     ids[n + 1] = 2 * BLOCK;
     ids[n + 2] = 4 * BLOCK;
-    CHECK(all_distinct(ids, n + 3));
+    CHECK(test_all_distinct(ids, n + 3));
 }
 
 /* Every block keeps a live object, so no block goes, but the free ids'
@@ -638,7 +621,7 @@ static void a_trim_that_takes_no_block_still_frees_the_global_sides_chunks(void)
     chunked_stats(&st);
     CHECK_EQ(st.carved, 3 * BLOCK);
     CHECK_EQ(st.global_free, 0);
-    CHECK(all_distinct(ids, n));
+    CHECK(test_all_distinct(ids, n));
 }
 
 /* ---- decommit -------------------------------------------------------------------- */
@@ -835,7 +818,7 @@ static void no_handle_value_is_issued_twice_across_trims_and_revivals(void)
     CHECK_EQ(after.retired, 64);
     CHECK_EQ(after.carved, 64);
     CHECK(trims >= 10);
-    CHECK(all_distinct(issued, n));
+    CHECK(test_all_distinct(issued, n));
 }
 
 /* The first life ends with its only block trimmed, its versions kept in
@@ -860,7 +843,7 @@ static void trim_then_destroy_then_reuse_never_reissues_a_handle(void)
             issued[n++] = hs[i].value;
         GIVE(reborn, hs, 0, 2 * BLOCK, NONE);
     }
-    CHECK(all_distinct(issued, n));
+    CHECK(test_all_distinct(issued, n));
 }
 
 /* ---- auto_trim ------------------------------------------------------------------- */
