@@ -410,7 +410,8 @@
  *     live handle of the pool is that handle.) Exhaustion and allocation
  *     failure get NULL/errno and leave the pool consistent.
  *   - A thread that exits strands nothing: its cached ids and the uncarved
- *     tail of its block go back to the pool. One pthread key serves every
+ *     tail of its block go back to the pool (the tail as free ids, counted
+ *     in carved, where the pool has no init). One pthread key serves every
  *     pool (no limit on pool types). Once rpool's key destructor has run
  *     for a thread, pools that other keys' destructors use keep no cache
  *     between calls, so no later destructor round strands anything. One

@@ -1134,23 +1134,24 @@ static inline void rpool_impl_strand_locked(rpool_impl_pool *pool, const rpool_i
    next thread that runs out of free ids carves it before any new block. A
    block never has two uncarved ranges: a range is only ever moved whole.
    When the thread is gone (exited, or not in a fork's child) and the pool
-   has no init (its fresh slots need nothing run), the slots up to the
-   range's next cache line of version words go with the thread's cached
-   ids instead, in its chunk (or stranded): the next two threads, one
-   taking those ids and one carving the tail, would otherwise work on
-   neighbouring slots and pass their cache lines back and forth on every
-   call (W3 of make bench: 214 -> 17-21 ns per pair). Call it before
-   handing the chunk back. */
+   has no init (its fresh slots need nothing run), the whole range goes
+   with the thread's cached ids instead, in its chunk (or stranded in its
+   block when the chunk is full), so that whoever takes those ids has the
+   block to itself. Split between two threads, one taking the ids and one
+   carving the tail, a block's slots share pages and often cache lines,
+   and both threads slow down: neighbouring lines passed back and forth
+   cost W3 of make bench 274 -> 9.5 ns per pair when the split moved to a
+   fresh line of version words, and the pages left shared (the hardware
+   prefetcher pulls a page's neighbouring lines to the other core) cost
+   W8's two threads about 15 % of a thread's pairs per CPU-second until
+   the split went. Call it before handing the chunk back. */
 static inline void rpool_impl_give_tail_locked(rpool_impl_pool *pool, const rpool_impl_layout *L,
                                                rpool_impl_local *lp, int gone)
 {
     uint64_t r = RPOOL_IMPL_LOAD(&lp->range, RELAXED);
     uint32_t cur = rpool_impl_range_cur(r), end = rpool_impl_range_end(r);
-    uint32_t line = 64 / (L->wide || L->pins ? 8 : 4), stop;
 
-    stop = RPOOL_IMPL_CAST(uint32_t,
-                           rpool_impl_min(end, ((uint64_t)cur + line - 1) & ~(uint64_t)(line - 1)));
-    for (; gone && !L->init && cur < stop; cur++) {
+    for (; gone && !L->init && cur < end; cur++) {
         char *base = rpool_impl_base(pool, L, cur);
         uint64_t ver = rpool_impl_ver_load(base, L, cur & (L->nitems - 1));
         if (rpool_impl_is_retired(L, ver)) {

@@ -92,10 +92,11 @@ static void five_thousand_pool_types_work_from_threads_that_exit(void)
         CHECK_EQ(st.threads, 0);
         CHECK_EQ(st.live, 0);
         CHECK_EQ(st.cached, 0);
-        /* Both ids came back, with the rest of the first thread's line of
-           version words, which its exit left as free ids. */
+        /* Both ids came back, with the rest of the first thread's
+           block, which its exit left as free ids. */
         CHECK_EQ(st.global_free, st.carved);
-        CHECK(st.carved >= 2 && st.carved <= 16);
+        CHECK_EQ(st.blocks, 1);
+        CHECK_EQ(st.carved, rpool_impl_layout_of(sizeof(comp), _Alignof(comp), &cfg).nitems);
     }
     for (i = 0; i < NPOOLS; i++)
         destroy(i);

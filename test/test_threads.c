@@ -185,8 +185,8 @@ static void *acquire_one_and_exit(void *arg)
 }
 
 /* Each thread takes the free slots the last one's exit left (the rest of
-   its line of version words) or carves the tail it left: 1000 objects fill
-   4 or 5 blocks (256 each) and no thread keeps anything. */
+   its block): 1000 objects fill 4 blocks (256 each), the last block's
+   other slots are free ids, and no thread keeps anything. */
 static void short_lived_threads_strand_nothing(void)
 {
     rpool_stats st;
@@ -198,8 +198,8 @@ static void short_lived_threads_strand_nothing(void)
     CHECK_EQ(st.threads, 0);
     CHECK_EQ(st.live, BRIEF_THREADS);
     CHECK_EQ(st.live + st.global_free, st.carved);
-    CHECK(st.carved <= BRIEF_THREADS + 16);
-    CHECK(st.blocks <= (BRIEF_THREADS + 255) / 256 + 1);
+    CHECK_EQ(st.blocks, (BRIEF_THREADS + 255) / 256);
+    CHECK_EQ(st.carved, st.blocks * 256);
     for (i = 0; i < BRIEF_THREADS; i++) {
         job *j = brief_lookup(brief_hs[i]);
         CHECK(j != NULL);
@@ -218,10 +218,9 @@ static void *acquire_release_and_exit(void *arg)
 }
 
 /* A thread that releases what it took leaves the id in a chunk the next
-   thread picks up: 1000 such threads use one block, and one line of
-   version words (16 slots: the first thread's exit leaves the rest of its
-   line free with the id). */
-static void short_lived_threads_that_release_reuse_one_slot(void)
+   thread picks up: 1000 such threads use one block (the first thread's
+   exit leaves the rest of it free with the id). */
+static void short_lived_threads_that_release_reuse_one_block(void)
 {
     rpool_stats st;
     size_t i;
@@ -231,9 +230,9 @@ static void short_lived_threads_that_release_reuse_one_slot(void)
     brief_rel_stats(&st);
     CHECK_EQ(st.threads, 0);
     CHECK_EQ(st.live, 0);
-    CHECK_EQ(st.carved, 16);
+    CHECK_EQ(st.carved, 256);
     CHECK_EQ(st.blocks, 1);
-    CHECK_EQ(st.global_free, 16);
+    CHECK_EQ(st.global_free, 256);
 }
 
 /* ---- thread_flush from a thread that stays --------------------------------- */
@@ -335,8 +334,8 @@ static void destroy_empties_an_idle_threads_cache(void)
     shared_stats(&st);
     CHECK_EQ(st.threads, 0);
     CHECK_EQ(st.live, 0);
-    CHECK_EQ(st.global_free, st.carved); /* 50, and the rest of the line */
-    CHECK(st.carved >= 50 && st.carved <= 64); /* of slots its exit left */
+    CHECK_EQ(st.global_free, st.carved); /* 50, and the rest of the block */
+    CHECK_EQ(st.carved, st.blocks * 256); /* its exit left */
     shared_destroy();
     shared_stats(&st);
     CHECK_EQ(st.bytes, 0);
@@ -645,7 +644,7 @@ int main(void)
     RUN(racing_releases_of_one_handle_succeed_exactly_once);
     RUN(objects_acquired_on_one_thread_are_released_on_another);
     RUN(short_lived_threads_strand_nothing);
-    RUN(short_lived_threads_that_release_reuse_one_slot);
+    RUN(short_lived_threads_that_release_reuse_one_block);
     RUN(thread_flush_hands_a_live_threads_cache_back);
     RUN(destroy_empties_an_idle_threads_cache);
     RUN(concurrent_use_keeps_objects_private_and_counts_exact);
