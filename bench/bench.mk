@@ -38,7 +38,8 @@ bench_libs_mimalloc    := -lmimalloc
 bench_libs_tcmalloc    := -ltcmalloc_minimal
 
 BENCH_PROGS := $(foreach s,$(BENCH_SYSTEMS) $(BENCH_EXTRA),$(foreach z,$(BENCH_SIZES),$(BENCH_DIR)/bench_$(s)_$(z))) \
-               $(BENCH_DIR)/clang/bench_rpool_16 $(BENCH_DIR)/clang/bench_rpool_128
+               $(BENCH_DIR)/clang/bench_rpool_16 $(BENCH_DIR)/clang/bench_rpool_128 \
+               $(BENCH_DIR)/clang/bench_rpool-owned_16
 
 # The build line of each system, for RESULTS.md.
 BENCH_BUILD_LINE := $(CC) $(CPPFLAGS) $(CFLAGS) -DOBJ_SIZE=SIZE DEFS -o $(BENCH_DIR)/bench_SYSTEM_SIZE \
@@ -70,6 +71,11 @@ $(BENCH_DIR)/bench_%: bench/bench.c bench/bench_sys.h $(HEADERS) | bench-deps
 $(BENCH_DIR)/clang/bench_rpool_%: bench/bench.c bench/bench_sys.h $(HEADERS) | bench-deps
 	@mkdir -p $(@D)
 	$(BENCH_CLANG) $(CPPFLAGS) $(CFLAGS) -DOBJ_SIZE=$* $(bench_defs_rpool) -o $@ bench/bench.c \
+	    $(LDLIBS)
+
+$(BENCH_DIR)/clang/bench_rpool-owned_%: bench/bench.c bench/bench_sys.h $(HEADERS) | bench-deps
+	@mkdir -p $(@D)
+	$(BENCH_CLANG) $(CPPFLAGS) $(CFLAGS) -DOBJ_SIZE=$* $(bench_defs_rpool-owned) -o $@ bench/bench.c \
 	    $(LDLIBS)
 
 BENCH_ENV := BENCH_CC="$(CC)" BENCH_CLANG="$(BENCH_CLANG)" BENCH_BUILD_LINE="$(BENCH_BUILD_LINE)" \

@@ -221,6 +221,16 @@ measure() {
         fi
         echo "I w1 rpool-auto $z $a $b $cg_n" | tee -a "$raw" >&2
     done
+    # W1 built with the second compiler (issue 12's targets are for both).
+    for s in rpool rpool-owned; do
+        a=$(ir "$bin/clang/bench_${s}_16" w1 1 $cg_n) || exit 1
+        b=$(ir "$bin/clang/bench_${s}_16" w1 1 $((2 * cg_n))) || exit 1
+        if [ -z "$a" ] || [ -z "$b" ]; then
+            echo "run.sh: callgrind gave no count for clang $s 16 w1" >&2
+            exit 1
+        fi
+        echo "I w1 $s-clang 16 $a $b $cg_n" | tee -a "$raw" >&2
+    done
 
     echo "X load_end $(load)" >> "$raw"
     echo "X minutes $(( ($(date +%s) - t_start + 59) / 60 ))" >> "$raw"
@@ -277,7 +287,9 @@ md=$out/RESULTS.md
     echo "malloc programs name the library their \`malloc\` resolves"
     echo "to (\`dladdr\`), so the system column is what ran, not what was asked."
     echo "**rpool-auto** is rpool on a pool with \`.auto_trim = 50\` (W1 and W12 only)."
-    echo "W9 also runs rpool built with a second compiler (the second line)."
+    echo "W9 also runs rpool built with a second compiler (the second line),"
+    echo "and W1's instruction count is also taken of rpool and rpool-owned"
+    echo "(\`-DBENCH_OWNED\` added) built with it."
     echo
     echo '```'
     meta build_line
