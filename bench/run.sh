@@ -194,42 +194,29 @@ measure() {
         fi
         sed -n 's/.*Collected : *\([0-9][0-9]*\).*/\1/p' "$bin/last.err"
     }
+    # One I line: the counts of program $1 running $2 for N and 2N pairs,
+    # as system $3 and size $4.
+    ir_line() {
+        a=$(ir "$1" "$2" 1 $cg_n) || exit 1
+        b=$(ir "$1" "$2" 1 $((2 * cg_n))) || exit 1
+        if [ -z "$a" ] || [ -z "$b" ]; then
+            echo "run.sh: callgrind gave no count for $1 $2" >&2
+            exit 1
+        fi
+        echo "I $2 $3 $4 $a $b $cg_n" | tee -a "$raw" >&2
+    }
     for z in $cg_sizes; do
         for s in $systems; do
             for w in w1 w1k; do
-                a=$(ir "$bin/bench_${s}_$z" $w 1 $cg_n) || exit 1
-                b=$(ir "$bin/bench_${s}_$z" $w 1 $((2 * cg_n))) || exit 1
-                if [ -z "$a" ] || [ -z "$b" ]; then
-                    echo "run.sh: callgrind gave no count for $s $z $w" >&2
-                    exit 1
-                fi
-                echo "I $w $s $z $a $b $cg_n" | tee -a "$raw" >&2
+                ir_line "$bin/bench_${s}_$z" $w "$s" "$z"
             done
         done
-        a=$(ir "$bin/bench_rpool_$z" w1p 1 $cg_n) || exit 1
-        b=$(ir "$bin/bench_rpool_$z" w1p 1 $((2 * cg_n))) || exit 1
-        if [ -z "$a" ] || [ -z "$b" ]; then
-            echo "run.sh: callgrind gave no count for rpool $z w1p" >&2
-            exit 1
-        fi
-        echo "I w1p rpool $z $a $b $cg_n" | tee -a "$raw" >&2
-        a=$(ir "$bin/bench_rpool-auto_$z" w1 1 $cg_n) || exit 1
-        b=$(ir "$bin/bench_rpool-auto_$z" w1 1 $((2 * cg_n))) || exit 1
-        if [ -z "$a" ] || [ -z "$b" ]; then
-            echo "run.sh: callgrind gave no count for rpool-auto $z w1" >&2
-            exit 1
-        fi
-        echo "I w1 rpool-auto $z $a $b $cg_n" | tee -a "$raw" >&2
+        ir_line "$bin/bench_rpool_$z" w1p rpool "$z"
+        ir_line "$bin/bench_rpool-auto_$z" w1 rpool-auto "$z"
     done
     # W1 built with the second compiler (issue 12's targets are for both).
     for s in rpool rpool-owned; do
-        a=$(ir "$bin/clang/bench_${s}_16" w1 1 $cg_n) || exit 1
-        b=$(ir "$bin/clang/bench_${s}_16" w1 1 $((2 * cg_n))) || exit 1
-        if [ -z "$a" ] || [ -z "$b" ]; then
-            echo "run.sh: callgrind gave no count for clang $s 16 w1" >&2
-            exit 1
-        fi
-        echo "I w1 $s-clang 16 $a $b $cg_n" | tee -a "$raw" >&2
+        ir_line "$bin/clang/bench_${s}_16" w1 "$s-clang" 16
     done
 
     echo "X load_end $(load)" >> "$raw"
