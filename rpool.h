@@ -411,14 +411,15 @@
  *     failure get NULL/errno and leave the pool consistent.
  *   - A thread that exits strands nothing: its cached ids and the uncarved
  *     tail of its block go back to the pool (the tail as free ids, counted
- *     in carved, where the pool has no init). One pthread key serves every
- *     pool (no limit on pool types). Once rpool's key destructor has run
- *     for a thread, pools that other keys' destructors use keep no cache
- *     between calls, so no later destructor round strands anything. One
- *     case is beyond reach: a thread whose first use of any pool is in the
- *     last destructor round (PTHREAD_DESTRUCTOR_ITERATIONS) of a key made
- *     after rpool's keeps that first cache (at most chunk_items ids and
- *     one block's uncarved range) until NAME_destroy.
+ *     in carved, where the pool has no init and the thread cached ids).
+ *     One pthread key serves every pool (no limit on pool types). Once
+ *     rpool's key destructor has run for a thread, pools that other keys'
+ *     destructors use keep no cache between calls, so no later destructor
+ *     round strands anything. One case is beyond reach: a thread whose
+ *     first use of any pool is in the last destructor round
+ *     (PTHREAD_DESTRUCTOR_ITERATIONS) of a key made after rpool's keeps
+ *     that first cache (at most chunk_items ids and one block's uncarved
+ *     range) until NAME_destroy.
  *   - fork: the child can use every pool; what the parent's other threads
  *     cached comes back to the child's pools (a call in flight on another
  *     thread at the fork may leave its one id behind).

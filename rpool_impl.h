@@ -1150,30 +1150,32 @@ static inline void rpool_impl_strand_locked(rpool_impl_pool *pool, const rpool_i
 /* Pool lock held. Records a thread's uncarved range in its block, where the
    next thread that runs out of free ids carves it before any new block. A
    block never has two uncarved ranges: a range is only ever moved whole.
-   When the thread is gone (exited, or not in a fork's child) and the pool
-   has no init (its fresh slots need nothing run), the whole range goes
-   with the thread's cached ids instead, in its chunk (or stranded in its
-   block when the chunk is full), so that whoever takes those ids has the
-   block to itself. Split between two threads, one taking the ids and one
-   carving the tail, a block's slots share pages and often cache lines,
-   and both threads slow down: neighbouring lines passed back and forth
-   cost W3 of make bench 274 -> 9.5 ns per pair when the split moved to a
-   fresh line of version words, and the pages left shared (the hardware
-   prefetcher pulls a page's neighbouring lines to the other core) cost
-   W8's two threads about 15 % of a thread's pairs per CPU-second until
-   the split went. Call it before handing the chunk back. */
+   When the thread is gone (exited, or not in a fork's child), has cached
+   ids (a chunk) and the pool has no init (its fresh slots need nothing
+   run), the whole range goes with those ids instead, in its chunk (or
+   stranded in its block when the chunk is full), so that whoever takes
+   them has the block to itself. Split between two threads, one taking the
+   ids and one carving the tail, a block's slots share pages and often
+   cache lines, and both threads slow down: neighbouring lines passed back
+   and forth cost W3 of make bench 274 -> 9.5 ns per pair when the split
+   moved to a fresh line of version words, and the pages left shared (the
+   hardware prefetcher pulls a page's neighbouring lines to the other
+   core) cost W8's two threads about 15 % of a thread's pairs per
+   CPU-second until the split went. A thread with no chunk has no cached
+   ids to split from: its range stays a tail. Call it before handing the
+   chunk back. */
 static inline void rpool_impl_give_tail_locked(rpool_impl_pool *pool, const rpool_impl_layout *L,
                                                rpool_impl_local *lp, int gone)
 {
     uint64_t r = RPOOL_IMPL_LOAD(&lp->range, RELAXED);
     uint32_t cur = rpool_impl_range_cur(r), end = rpool_impl_range_end(r);
 
-    for (; gone && !L->init && cur < end; cur++) {
+    for (; gone && lp->chunk && !L->init && cur < end; cur++) {
         char *base = rpool_impl_base(pool, L, cur);
         uint64_t ver = rpool_impl_ver_load(base, L, cur & (L->nitems - 1));
         if (rpool_impl_is_retired(L, ver)) {
             RPOOL_IMPL_ADD(&pool->retired, 1);
-        } else if (lp->chunk && lp->top != lp->limit) {
+        } else if (lp->top != lp->limit) {
             rpool_impl_push(lp, L, base, cur, ver);
         } else {
             rpool_impl_strand_locked(pool, L, cur);
@@ -1542,7 +1544,9 @@ static inline void rpool_impl_revive(const rpool_impl_layout *L, char *base, uin
 /* Gives `lp` a new range to carve: a tail some exited thread handed back,
    else a trimmed block made again, else a fresh block, else (the id space
    or max_items reached) what another thread has not carved yet. Returns 0,
-   -ENOSPC (every slot carved) or -ENOMEM. */
+   1 when there is no range but there are free ids on the global side (a
+   thread exited or flushed after the caller looked: take those), -ENOSPC
+   (every slot carved) or -ENOMEM. */
 static inline int rpool_impl_new_range(rpool_impl_pool *pool, const rpool_impl_layout *L,
                                        rpool_impl_local *lp)
 {
@@ -1580,7 +1584,10 @@ static inline int rpool_impl_new_range(rpool_impl_pool *pool, const rpool_impl_l
     }
     if ((uint64_t)pool->nblocks << L->bshift >= L->cap || pool->floor >= L->vmask - 1) {
         /* No id left for a new block, or no version for its slots. */
-        r = rpool_impl_steal_locked(pool, lp, &begin, &end) ? 0 : -ENOSPC;
+        if (rpool_impl_steal_locked(pool, lp, &begin, &end))
+            r = 0;
+        else
+            r = pool->full || pool->partial || pool->stranded ? 1 : -ENOSPC;
         goto out;
     }
     r = rpool_impl_make_block_locked(pool, L, pool->nblocks);
@@ -1791,7 +1798,7 @@ static inline void *rpool_impl_acquire_slow(rpool_impl_pool *pool, rpool_impl_lo
         if (r < 0)
             return 0;
         r = rpool_impl_new_range(pool, &L, lp);
-        if (r) {
+        if (r < 0) {
             errno = -r;
             rpool_impl_local_done(lp);
             return 0;
