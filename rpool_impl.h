@@ -1751,7 +1751,7 @@ static inline void *rpool_impl_acquire_slow(rpool_impl_pool *pool, rpool_impl_lo
     rpool_impl_local *lp;
     void *obj = 0;
     uint32_t id = 0;
-    int r;
+    int r, tried = 0; /* tried: to get a chunk for stranded ids */
 
     if (!rpool_impl_check_config(cfg)) {
         errno = EINVAL;
@@ -1769,7 +1769,7 @@ static inline void *rpool_impl_acquire_slow(rpool_impl_pool *pool, rpool_impl_lo
         }
         if (RPOOL_IMPL_LOAD(&pool->nfull, RELAXED) || RPOOL_IMPL_LOAD(&pool->nstranded, RELAXED)) {
             rpool_impl_chunk *c = 0;
-            int stranded = 0;
+            int stranded = 0, want = 0;
             rpool_impl_lock(&pool->lock);
             if ((c = rpool_impl_get_chunk_locked(pool)) != 0) {
                 rpool_impl_give_chunk_locked(pool, &L, lp);
@@ -1777,11 +1777,28 @@ static inline void *rpool_impl_acquire_slow(rpool_impl_pool *pool, rpool_impl_lo
             } else if (pool->stranded && lp->chunk) { /* a chunk's worth at once */
                 rpool_impl_unstrand_chunk_locked(pool, &L, lp);
                 c = lp->chunk;
+            } else if (pool->stranded && !tried) {
+                want = 1;
             } else if (pool->stranded) {
                 id = rpool_impl_unstrand_locked(pool);
                 stranded = 1;
             }
             rpool_impl_unlock(&pool->lock);
+            if (want) {
+                /* A thread without a chunk (one that has only carved, say
+                   after a trim stranded the global side's ids) gets one,
+                   so that it takes stranded ids a chunk's worth under one
+                   lock, not one id per lock. Without memory for it: one
+                   id, as before. */
+                tried = 1;
+                c = RPOOL_IMPL_CAST(rpool_impl_chunk *,
+                                    rpool_impl_alloc(pool, rpool_impl_chunk_bytes(&L)));
+                if (c) {
+                    c->n = 0;
+                    rpool_impl_set_chunk(lp, &L, c);
+                }
+                continue;
+            }
             if (stranded) {
                 rpool_impl_entry e;
                 e.base = rpool_impl_base(pool, &L, id);

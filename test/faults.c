@@ -278,7 +278,10 @@ static int consistent(const pool *P)
 }
 
 /* Acquires an object; a fresh one (a slot carved for the first time, or
-   again in a block trimmed and made again) must come zeroed. */
+   again in a block trimmed and made again) must come zeroed. A failed
+   allocation fails the acquire with ENOMEM, or, where what it was for is
+   only a saving (a chunk in which a thread without one takes stranded ids
+   a chunk's worth at once), the acquire goes on without it. */
 static int take_object(const pool *P, int fresh)
 {
     long before = LOAD(fa_state.injected);
@@ -287,8 +290,8 @@ static int take_object(const pool *P, int fresh)
 
     errno = 0;
     o = (item *)P->acquire(&h);
-    if (LOAD(fa_state.injected) != before) {
-        if (!WCHECK(o == 0 && errno == ENOMEM) || !consistent(P))
+    if (LOAD(fa_state.injected) != before && !o) {
+        if (!WCHECK(errno == ENOMEM) || !consistent(P))
             return 0;
         allow();
         o = (item *)P->acquire(&h);

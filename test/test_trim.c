@@ -457,8 +457,9 @@ static void trimmed_blocks_are_made_again_before_any_new_block(void)
     CHECK_EQ(st.blocks, 5);
 }
 
-/* A thread exits holding ids 17..31 uncarved: that tail is carved before
-   block 0, trimmed, comes back. */
+/* A thread exits holding ids 17..31 uncarved: that tail (left as free ids
+   with the ids the thread freed) is used before block 0, trimmed, comes
+   back. */
 static void *take_seventeen_and_exit(void *arg)
 {
     tailed_handle *hs = (tailed_handle *)arg;
@@ -472,19 +473,22 @@ static void *take_seventeen_and_exit(void *arg)
     return NULL;
 }
 
-static void an_exited_threads_tail_is_carved_before_a_trimmed_block_comes_back(void)
+static void an_exited_threads_tail_is_used_before_a_trimmed_block_comes_back(void)
 {
     tailed_handle hs[BLOCK + 1], h;
     rpool_stats st;
-    uint64_t id;
+    uint64_t ids[BLOCK - 1];
+    size_t i;
 
     test_join(test_spawn(take_seventeen_and_exit, hs));
     CHECK_WORKERS();
     TRIM_EXPECT(tailed, 1); /* block 0 */
-    for (id = BLOCK + 1; id < 2 * BLOCK; id++) {
+    for (i = 0; i < BLOCK - 1; i++) {
         CHECK(tailed_acquire(&h) != NULL);
-        CHECK_EQ(tailed_id(h), id);
+        ids[i] = tailed_id(h);
+        CHECK(ids[i] > BLOCK && ids[i] < 2 * BLOCK);
     }
+    CHECK(test_all_distinct(ids, BLOCK - 1));
     tailed_stats(&st);
     CHECK_EQ(st.blocks, 1);
     CHECK(tailed_acquire(&h) != NULL);
@@ -902,7 +906,7 @@ int main(void)
     RUN(a_block_with_a_slot_pending_under_a_pin_is_not_trimmed);
     RUN(a_block_holding_a_retired_slot_is_never_trimmed);
     RUN(trimmed_blocks_are_made_again_before_any_new_block);
-    RUN(an_exited_threads_tail_is_carved_before_a_trimmed_block_comes_back);
+    RUN(an_exited_threads_tail_is_used_before_a_trimmed_block_comes_back);
     RUN(objects_of_a_block_made_again_are_zero_filled);
     RUN(init_runs_again_on_each_slot_of_a_block_made_again);
     RUN(trim_keeps_every_other_free_id_and_only_those);

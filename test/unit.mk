@@ -20,5 +20,5 @@ $(BUILD)/test/test_two_units: test/test_two_units.c test/two_units_other.c test/
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ test/test_two_units.c test/two_units_other.c $(LDLIBS)
 
-# test_exit_race steps into the pool's locking (see its header).
-$(BUILD)/test/test_exit_race: LDLIBS += -Wl,--wrap=pthread_mutex_lock,--wrap=pthread_mutex_unlock
+# test_locking watches the pool's lock (see its header).
+$(BUILD)/test/test_locking: LDLIBS += -Wl,--wrap=pthread_mutex_lock,--wrap=pthread_mutex_unlock
