@@ -99,43 +99,7 @@ static int visited(void *obj, uint64_t id, uint64_t *last, void *pinned, void *a
 }
 
 #define POOL_OPS(NAME)                                                             \
-    static item *NAME##_op_acquire(uint64_t *h)                                    \
-    {                                                                              \
-        NAME##_handle x = { 0 };                                                   \
-        item *o = NAME##_acquire(&x);                                              \
-        *h = x.value;                                                              \
-        return o;                                                                  \
-    }                                                                              \
-    static int NAME##_op_release(uint64_t h)                                       \
-    {                                                                              \
-        NAME##_handle x = { h };                                                   \
-        return NAME##_release(x);                                                  \
-    }                                                                              \
-    static int NAME##_op_release_owned(uint64_t h)                                 \
-    {                                                                              \
-        NAME##_handle x = { h };                                                   \
-        return NAME##_release_owned(x);                                            \
-    }                                                                              \
-    static item *NAME##_op_lookup(uint64_t h)                                      \
-    {                                                                              \
-        NAME##_handle x = { h };                                                   \
-        return NAME##_lookup(x);                                                   \
-    }                                                                              \
-    static item *NAME##_op_pin(uint64_t h)                                         \
-    {                                                                              \
-        NAME##_handle x = { h };                                                   \
-        return NAME##_pin(x);                                                      \
-    }                                                                              \
-    static int NAME##_op_unpin(uint64_t h)                                         \
-    {                                                                              \
-        NAME##_handle x = { h };                                                   \
-        return NAME##_unpin(x);                                                    \
-    }                                                                              \
-    static uint64_t NAME##_op_id(uint64_t h)                                       \
-    {                                                                              \
-        NAME##_handle x = { h };                                                   \
-        return NAME##_id(x);                                                       \
-    }                                                                              \
+    TEST_HANDLE_CALLS(NAME, item)                                                  \
     static item *NAME##_op_address(uint64_t id)                                    \
     {                                                                              \
         return NAME##_address(id);                                                 \

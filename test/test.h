@@ -128,6 +128,49 @@ static inline int test_all_distinct(uint64_t *vals, size_t n)
     return 1;
 }
 
+/* NAME's calls on plain handle values (uint64_t) instead of NAME_handle,
+   as static functions NAME_op_acquire, _release, _release_owned, _lookup,
+   _pin, _unpin and _id, for a test that runs one scenario over several
+   pools through a table of them (T: the pools' object type). */
+#define TEST_HANDLE_CALLS(NAME, T)                                                 \
+    static T *NAME##_op_acquire(uint64_t *h)                                       \
+    {                                                                              \
+        NAME##_handle x = { 0 };                                                   \
+        T *o = NAME##_acquire(&x);                                                 \
+        *h = x.value;                                                              \
+        return o;                                                                  \
+    }                                                                              \
+    static int NAME##_op_release(uint64_t h)                                       \
+    {                                                                              \
+        NAME##_handle x = { h };                                                   \
+        return NAME##_release(x);                                                  \
+    }                                                                              \
+    static int NAME##_op_release_owned(uint64_t h)                                 \
+    {                                                                              \
+        NAME##_handle x = { h };                                                   \
+        return NAME##_release_owned(x);                                            \
+    }                                                                              \
+    static T *NAME##_op_lookup(uint64_t h)                                         \
+    {                                                                              \
+        NAME##_handle x = { h };                                                   \
+        return NAME##_lookup(x);                                                   \
+    }                                                                              \
+    static T *NAME##_op_pin(uint64_t h)                                            \
+    {                                                                              \
+        NAME##_handle x = { h };                                                   \
+        return NAME##_pin(x);                                                      \
+    }                                                                              \
+    static int NAME##_op_unpin(uint64_t h)                                         \
+    {                                                                              \
+        NAME##_handle x = { h };                                                   \
+        return NAME##_unpin(x);                                                    \
+    }                                                                              \
+    static uint64_t NAME##_op_id(uint64_t h)                                       \
+    {                                                                              \
+        NAME##_handle x = { h };                                                   \
+        return NAME##_id(x);                                                       \
+    }
+
 static void test_run(const char *name, void (*fn)(void))
 {
     test_failing = 0;
